@@ -1,0 +1,1 @@
+# controller-ext: see the design card in README.md.

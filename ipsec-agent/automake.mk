@@ -1,0 +1,1 @@
+# ipsec-agent: see the design card in README.md.

@@ -1,0 +1,37 @@
+# Code shared by several programs, and the generated IDLs.
+
+noinst_LIBRARIES += lib/libovnvpn.a
+
+lib_libovnvpn_a_SOURCES = \
+	lib/vpn-params.c \
+	lib/vpn-params.h \
+	lib/vpn-validate.c \
+	lib/vpn-validate.h
+
+nodist_lib_libovnvpn_a_SOURCES = \
+	lib/ovn-vpn-nb-idl.c \
+	lib/ovn-vpn-nb-idl.h \
+	lib/ovn-vpn-sb-idl.c \
+	lib/ovn-vpn-sb-idl.h
+
+OVN_VPN_IDL_BUILT = \
+	lib/ovn-vpn-nb-idl.c \
+	lib/ovn-vpn-nb-idl.h \
+	lib/ovn-vpn-nb-idl.ovsidl \
+	lib/ovn-vpn-sb-idl.c \
+	lib/ovn-vpn-sb-idl.h \
+	lib/ovn-vpn-sb-idl.ovsidl
+BUILT_SOURCES += $(OVN_VPN_IDL_BUILT)
+CLEANFILES += $(OVN_VPN_IDL_BUILT)
+EXTRA_DIST += lib/ovn-vpn-nb-idl.ann lib/ovn-vpn-sb-idl.ann
+
+# The IDLs are generated from the merged schemas, as OVN generates its own
+# from ovn-nb.ovsschema and ovn-sb.ovsschema.
+lib/ovn-vpn-nb-idl.ovsidl: ovn-vpn-nb.ovsschema lib/ovn-vpn-nb-idl.ann
+	$(AM_V_GEN)$(MKDIR_P) lib && $(OVSDB_IDLC) annotate \
+	    ovn-vpn-nb.ovsschema $(srcdir)/lib/ovn-vpn-nb-idl.ann > $@.tmp && \
+	mv $@.tmp $@
+lib/ovn-vpn-sb-idl.ovsidl: ovn-vpn-sb.ovsschema lib/ovn-vpn-sb-idl.ann
+	$(AM_V_GEN)$(MKDIR_P) lib && $(OVSDB_IDLC) annotate \
+	    ovn-vpn-sb.ovsschema $(srcdir)/lib/ovn-vpn-sb-idl.ann > $@.tmp && \
+	mv $@.tmp $@

@@ -1,0 +1,864 @@
+/*
+ * Copyright (c) 2026 The ovn-vpn authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The configuration renderer (see vpn-swan-conf.h): turns one tunnel's
+ * parameters into libreswan 4.10 ipsec.conf and ipsec.secrets text or a
+ * strongswan 5.9 swanctl.conf block, for the gateway's side or for the
+ * remote device's side, after refusing any string that could escape the
+ * line or the quotes it is written into. */
+
+#include <config.h>
+
+#include "vpn-swan-conf.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/util.h"
+#include "packets.h"
+#include "util.h"
+#include "vpn-params.h"
+
+/* One enumerated algorithm of the schema and its names in each daemon. */
+struct swan_alg {
+    const char *schema;         /* Value of the schema's enum. */
+    const char *libreswan;      /* Name in libreswan's ike=, esp=, ah=. */
+    const char *strongswan;     /* Name in swanctl's proposals. */
+};
+
+static const struct swan_alg encryptions[] = {
+    { "3des",     "3des",     "3des" },
+    { "aes128",   "aes128",   "aes128" },
+    { "aes192",   "aes192",   "aes192" },
+    { "aes256",   "aes256",   "aes256" },
+};
+
+static const struct swan_alg integrities[] = {
+    { "md5",      "md5",      "md5" },
+    { "sha1",     "sha1",     "sha1" },
+    { "sha2-256", "sha2_256", "sha256" },
+};
+
+/* Diffie-Hellman groups.  libreswan knows group 24 only as "dh24" (this
+ * build refuses it as "not supported", not "not recognized"); strongswan
+ * calls it "modp2048s256". */
+struct swan_dh {
+    int group;
+    const char *libreswan;
+    const char *strongswan;
+};
+
+static const struct swan_dh dh_groups[] = {
+    { 1,  "modp768",    "modp768" },
+    { 2,  "modp1024",   "modp1024" },
+    { 5,  "modp1536",   "modp1536" },
+    { 14, "modp2048",   "modp2048" },
+    { 19, "ecp256",     "ecp256" },
+    { 20, "ecp384",     "ecp384" },
+    { 21, "ecp521",     "ecp521" },
+    { 24, "dh24",       "modp2048s256" },
+    { 31, "curve25519", "curve25519" },
+};
+
+/* Dead peer detection actions: libreswan's dpdaction= takes the schema's
+ * values; swanctl 5.9 calls "hold" "trap". */
+static const struct swan_alg dpd_actions[] = {
+    { "hold",     "hold",     "trap" },
+    { "clear",    "clear",    "clear" },
+    { "restart",  "restart",  "restart" },
+};
+
+/* Characters allowed in an IKE identity besides letters and digits: enough
+ * for addresses, "@fqdn", "user@fqdn" and simple distinguished names, and
+ * none that a libreswan, ipsec.secrets or swanctl.conf parser treats
+ * specially when unquoted. */
+#define SWAN_ID_PUNCT "@.-_=+,/"
+
+/* Identity of a peer at any address in libreswan and strongswan. */
+#define SWAN_ANY "%any"
+
+/* The number of keying attempts, as the user guide specifies. */
+#define SWAN_KEYINGTRIES 3
+
+static const struct swan_alg *find_alg(const struct swan_alg *, size_t n,
+                                       const char *schema);
+static const struct swan_dh *find_dh(int group);
+static char *check_ip(const char *what, const char *s, bool required,
+                      bool allow_any);
+static char *check_cidrs(const char *what, const char **cidrs, size_t n);
+static char *check_id(const char *what, const char *id);
+static char *check_psk(const char *psk);
+static char *check_enum(const char *what, const char *value,
+                        const char *const *values);
+static char *check_algs(const struct vpn_tunnel_params *);
+static char *value_error(const char *what, const char *value,
+                         const char *why);
+static void assert_renderable(const struct vpn_tunnel_params *,
+                              const char *conn_name);
+static bool is_ikev1(const struct vpn_tunnel_params *);
+static bool is_aggressive(const struct vpn_tunnel_params *);
+static bool is_ah(const struct vpn_tunnel_params *);
+static bool starts(const struct vpn_tunnel_params *, enum swan_conf_view);
+static const char *peer_side_id(const struct vpn_tunnel_params *);
+static void view_ids(const struct vpn_tunnel_params *, enum swan_conf_view,
+                     const char **own, const char **other);
+static void put_subnets(struct ds *, const char *side,
+                        const char **cidrs, size_t n);
+static void put_swanctl_proposal(struct ds *, const char *encryption,
+                                 const char *integrity, int group);
+static void put_swanctl_child(struct ds *, const struct vpn_tunnel_params *,
+                              enum swan_conf_view, const char *child_name,
+                              const char *local_ts, const char *remote_ts);
+static void put_swanctl_secret(struct ds *, const char *psk);
+
+/* Returns NULL if 'p' can be rendered safely, otherwise a malloc'd error
+ * message for the first problem found.  The message may quote names, ids,
+ * addresses and CIDRs (escaped), never the pre-shared key.
+ *
+ * 'p' must have been through vpn_params_apply_defaults().  Besides the
+ * characters of every string, this checks that each enumerated value is
+ * one of the schema's, so that the renderer never meets a value it cannot
+ * map.  It does not check what the local libreswan supports. */
+char *
+swan_conf_check(const struct vpn_tunnel_params *p)
+{
+    char *error;
+
+    if (p->name && !swan_conf_is_valid_name(p->name)) {
+        return value_error("tunnel name", p->name,
+                           "a name must start with a letter or digit and "
+                           "contain only letters, digits, '-' and '_'");
+    }
+
+    error = check_ip("local_ip", p->local_ip, false, false);
+    if (!error) {
+        error = check_ip("local_public_ip", p->local_public_ip, true, false);
+    }
+    if (!error) {
+        error = check_ip("peer_ip", p->peer_ip, true, true);
+    }
+    if (!error) {
+        error = check_id("local_id", p->local_id);
+    }
+    if (!error) {
+        error = check_id("peer_id", p->peer_id);
+    }
+    if (!error) {
+        error = check_cidrs("local_cidrs", p->local_cidrs, p->n_local_cidrs);
+    }
+    if (!error) {
+        error = check_cidrs("peer_cidrs", p->peer_cidrs, p->n_peer_cidrs);
+    }
+    if (!error) {
+        error = check_psk(p->psk);
+    }
+    if (!error) {
+        error = check_algs(p);
+    }
+    return error;
+}
+
+/* Returns true if 'name' may be used as a connection name in ipsec.conf,
+ * on an "ipsec addconn" or "ipsec whack" command line and as a section
+ * name in swanctl.conf: a letter or digit followed by letters, digits, '-'
+ * and '_'.  ('.' would split a swanctl.conf section name, '/' is
+ * libreswan's separator for the per-subnet connections it derives.) */
+bool
+swan_conf_is_valid_name(const char *name)
+{
+    if (!name || !isalnum((unsigned char) name[0])) {
+        return false;
+    }
+    for (const char *s = name; *s; s++) {
+        if (!isalnum((unsigned char) *s) && *s != '-' && *s != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Appends to 'ds' the "config setup" section of an ipsec.conf for a
+ * gateway's own pluto.  'logfile', if nonnull, is written as logfile= (it
+ * must be a path without white space, quotes, '#' or control characters;
+ * pluto's --logfile option is the alternative).
+ *
+ * ikev1-policy=accept is needed for any IKEv1 tunnel: libreswan 4.10 drops
+ * IKEv1 packets by default.  No virtual-private= is needed: no connection
+ * uses %priv or vhost: subnets, and NAT-T needs no setting. */
+void
+swan_conf_render_setup(struct ds *ds, const char *logfile)
+{
+    ds_put_cstr(ds, "config setup\n");
+    ds_put_cstr(ds, "    ikev1-policy=accept\n");
+    ds_put_cstr(ds, "    uniqueids=yes\n");
+    if (logfile) {
+        ovs_assert(logfile[0] && !strpbrk(logfile, " \"'#"));
+        for (const char *s = logfile; *s; s++) {
+            ovs_assert(!iscntrl((unsigned char) *s));
+        }
+        ds_put_format(ds, "    logfile=%s\n", logfile);
+    }
+}
+
+/* Appends to 'ds' the "conn 'conn_name'" section of libreswan 4.10's
+ * ipsec.conf for tunnel 'p' as seen from 'view'.  'p' must have passed
+ * swan_conf_check() and 'conn_name' swan_conf_is_valid_name(). */
+void
+swan_conf_render_conn(const struct vpn_tunnel_params *p,
+                      const char *conn_name, enum swan_conf_view view,
+                      struct ds *ds)
+{
+    assert_renderable(p, conn_name);
+
+    const char *local_id = vpn_params_local_id(p);
+    const char *peer_id = peer_side_id(p);
+    bool any = vpn_params_peer_is_any(p);
+
+    ds_put_format(ds, "conn %s\n", conn_name);
+    if (view == SWAN_VIEW_PLATFORM) {
+        ds_put_format(ds, "    left=%s\n",
+                      p->local_ip ? p->local_ip : "%defaultroute");
+        ds_put_format(ds, "    leftid=%s\n", local_id);
+        put_subnets(ds, "left", p->local_cidrs, p->n_local_cidrs);
+        ds_put_format(ds, "    right=%s\n", any ? SWAN_ANY : p->peer_ip);
+        ds_put_format(ds, "    rightid=%s\n", peer_id ? peer_id : SWAN_ANY);
+        put_subnets(ds, "right", p->peer_cidrs, p->n_peer_cidrs);
+    } else {
+        ds_put_format(ds, "    left=%s\n", any ? "%defaultroute" : p->peer_ip);
+        if (peer_id) {
+            ds_put_format(ds, "    leftid=%s\n", peer_id);
+        }
+        put_subnets(ds, "left", p->peer_cidrs, p->n_peer_cidrs);
+        ds_put_format(ds, "    right=%s\n", p->local_public_ip);
+        ds_put_format(ds, "    rightid=%s\n", local_id);
+        put_subnets(ds, "right", p->local_cidrs, p->n_local_cidrs);
+    }
+
+    ds_put_cstr(ds, "    authby=secret\n");
+    ds_put_cstr(ds, "    type=tunnel\n");
+    ds_put_cstr(ds, "    keyexchange=ike\n");
+    ds_put_format(ds, "    ikev2=%s\n", is_ikev1(p) ? "no" : "yes");
+    if (is_aggressive(p)) {
+        ds_put_cstr(ds, "    aggressive=yes\n");
+    }
+
+    ds_put_cstr(ds, "    ike=");
+    swan_conf_format_ike(p, ds);
+    ds_put_char(ds, '\n');
+    if (is_ah(p)) {
+        ds_put_cstr(ds, "    phase2=ah\n");
+        ds_put_cstr(ds, "    ah=");
+    } else {
+        ds_put_cstr(ds, "    esp=");
+    }
+    swan_conf_format_phase2(p, ds);
+    ds_put_char(ds, '\n');
+    if (p->ipsec_pfs_group == VPN_PFS_DISABLED) {
+        ds_put_cstr(ds, "    pfs=no\n");
+    }
+
+    ds_put_format(ds, "    ikelifetime=%ds\n", p->ike_lifetime);
+    ds_put_format(ds, "    salifetime=%ds\n", p->ipsec_lifetime);
+    ds_put_format(ds, "    keyingtries=%d\n", SWAN_KEYINGTRIES);
+    ds_put_format(ds, "    dpdaction=%s\n",
+                  find_alg(dpd_actions, ARRAY_SIZE(dpd_actions),
+                           p->dpd_action)->libreswan);
+    ds_put_format(ds, "    dpddelay=%ds\n", p->dpd_delay);
+    if (is_ikev1(p)) {
+        /* IKEv2 liveness ignores dpdtimeout= (addconn warns about it). */
+        ds_put_format(ds, "    dpdtimeout=%ds\n", p->dpd_timeout);
+    }
+    ds_put_format(ds, "    auto=%s\n", starts(p, view) ? "start" : "add");
+}
+
+/* Appends to 'ds' the ipsec.secrets line that holds the pre-shared key of
+ * tunnel 'p' as seen from 'view': the view's own id, the other side's id,
+ * then the key.  An id that is not known (a peer at any address without a
+ * configured peer id) is written as %any.  'p' must have passed
+ * swan_conf_check(). */
+void
+swan_conf_render_secret(const struct vpn_tunnel_params *p,
+                        enum swan_conf_view view, struct ds *ds)
+{
+    assert_renderable(p, NULL);
+
+    const char *own, *other;
+    view_ids(p, view, &own, &other);
+    ds_put_format(ds, "%s %s : PSK \"%s\"\n",
+                  own ? own : SWAN_ANY, other ? other : SWAN_ANY, p->psk);
+}
+
+/* Appends to 'ds' a strongswan 5.9 swanctl.conf "connections" section that
+ * holds connection 'conn_name' for tunnel 'p' as seen from 'view', and, if
+ * 'with_secret', a "secrets" section with its pre-shared key.
+ *
+ * The settings follow the libreswan rendering: lifetimes are hard
+ * lifetimes, so each SA is rekeyed at 90% of its lifetime; dpd_timeout is
+ * IKEv1 only in strongswan, as in libreswan; one Child SA is made per
+ * (local, remote) subnet pair, because libreswan negotiates one traffic
+ * selector per Child SA and IKEv1 cannot do otherwise.  The children are
+ * named 'conn_name' for a single pair, otherwise 'conn_name'-LxR with
+ * libreswan's indexes.  'p' must have passed swan_conf_check() and
+ * 'conn_name' swan_conf_is_valid_name(). */
+void
+swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
+                         enum swan_conf_view view, const char *conn_name,
+                         bool with_secret, struct ds *ds)
+{
+    assert_renderable(p, conn_name);
+
+    bool platform = view == SWAN_VIEW_PLATFORM;
+    bool any = vpn_params_peer_is_any(p);
+    const char *local_addr, *remote_addr;
+    if (platform) {
+        local_addr = p->local_ip ? p->local_ip : SWAN_ANY;
+        remote_addr = any ? SWAN_ANY : p->peer_ip;
+    } else {
+        local_addr = any ? SWAN_ANY : p->peer_ip;
+        remote_addr = p->local_public_ip;
+    }
+    const char *own_id, *other_id;
+    view_ids(p, view, &own_id, &other_id);
+
+    int ike_rekey = p->ike_lifetime / 10 * 9;
+
+    ds_put_cstr(ds, "connections {\n");
+    ds_put_format(ds, "    %s {\n", conn_name);
+    ds_put_format(ds, "        version = %d\n", is_ikev1(p) ? 1 : 2);
+    if (is_aggressive(p)) {
+        ds_put_cstr(ds, "        # Responding in Aggressive Mode with a PSK "
+                    "needs, in strongswan.conf:\n"
+                    "        # charon.i_dont_care_about_security_and_use_"
+                    "aggressive_mode_psk = yes\n");
+        ds_put_cstr(ds, "        aggressive = yes\n");
+    }
+    ds_put_format(ds, "        local_addrs = %s\n", local_addr);
+    ds_put_format(ds, "        remote_addrs = %s\n", remote_addr);
+    ds_put_cstr(ds, "        proposals = ");
+    put_swanctl_proposal(ds, p->ike_encryption, p->ike_integrity,
+                         p->ike_dh_group);
+    ds_put_char(ds, '\n');
+    ds_put_format(ds, "        rekey_time = %ds\n", ike_rekey);
+    ds_put_format(ds, "        over_time = %ds\n",
+                  p->ike_lifetime - ike_rekey);
+    ds_put_format(ds, "        dpd_delay = %ds\n", p->dpd_delay);
+    if (is_ikev1(p)) {
+        ds_put_format(ds, "        dpd_timeout = %ds\n", p->dpd_timeout);
+    }
+    ds_put_format(ds, "        keyingtries = %d\n", SWAN_KEYINGTRIES);
+    ds_put_cstr(ds, "        local {\n");
+    ds_put_cstr(ds, "            auth = psk\n");
+    if (own_id) {
+        ds_put_format(ds, "            id = %s\n", own_id);
+    }
+    ds_put_cstr(ds, "        }\n");
+    ds_put_cstr(ds, "        remote {\n");
+    ds_put_cstr(ds, "            auth = psk\n");
+    ds_put_format(ds, "            id = %s\n", other_id ? other_id : SWAN_ANY);
+    ds_put_cstr(ds, "        }\n");
+
+    const char **local_ts = platform ? p->local_cidrs : p->peer_cidrs;
+    size_t n_local_ts = platform ? p->n_local_cidrs : p->n_peer_cidrs;
+    const char **remote_ts = platform ? p->peer_cidrs : p->local_cidrs;
+    size_t n_remote_ts = platform ? p->n_peer_cidrs : p->n_local_cidrs;
+
+    ds_put_cstr(ds, "        children {\n");
+    if (n_local_ts == 1 && n_remote_ts == 1) {
+        put_swanctl_child(ds, p, view, conn_name, local_ts[0], remote_ts[0]);
+    } else {
+        for (size_t l = 0; l < n_local_ts; l++) {
+            for (size_t r = 0; r < n_remote_ts; r++) {
+                char *child = xasprintf("%s-%"PRIuSIZE"x%"PRIuSIZE,
+                                        conn_name,
+                                        n_local_ts > 1 ? l + 1 : 0,
+                                        n_remote_ts > 1 ? r + 1 : 0);
+                put_swanctl_child(ds, p, view, child,
+                                  local_ts[l], remote_ts[r]);
+                free(child);
+            }
+        }
+    }
+    ds_put_cstr(ds, "        }\n");
+    ds_put_cstr(ds, "    }\n");
+    ds_put_cstr(ds, "}\n");
+
+    if (with_secret) {
+        ds_put_cstr(ds, "secrets {\n");
+        ds_put_format(ds, "    ike-%s {\n", conn_name);
+        int n_ids = 0;
+        if (own_id) {
+            ds_put_format(ds, "        id-%d = %s\n", ++n_ids, own_id);
+        }
+        if (other_id) {
+            ds_put_format(ds, "        id-%d = %s\n", ++n_ids, other_id);
+        }
+        put_swanctl_secret(ds, p->psk);
+        ds_put_cstr(ds, "    }\n");
+        ds_put_cstr(ds, "}\n");
+    }
+}
+
+/* Returns libreswan's name for Diffie-Hellman group 'group' ("modp2048",
+ * "ecp256", "dh24", ...), or NULL if the schema does not know 'group'. */
+const char *
+swan_conf_dh_name(int group)
+{
+    const struct swan_dh *dh = find_dh(group);
+    return dh ? dh->libreswan : NULL;
+}
+
+/* Returns libreswan's name for the schema's encryption algorithm
+ * 'encryption' ("aes128", ...), or NULL if it is not one of the schema's. */
+const char *
+swan_conf_encryption_name(const char *encryption)
+{
+    const struct swan_alg *alg = find_alg(encryptions,
+                                          ARRAY_SIZE(encryptions),
+                                          encryption);
+    return alg ? alg->libreswan : NULL;
+}
+
+/* Returns libreswan's name for the schema's integrity algorithm
+ * 'integrity' ("sha2-256" is "sha2_256"), or NULL if it is not one of the
+ * schema's. */
+const char *
+swan_conf_integrity_name(const char *integrity)
+{
+    const struct swan_alg *alg = find_alg(integrities,
+                                          ARRAY_SIZE(integrities),
+                                          integrity);
+    return alg ? alg->libreswan : NULL;
+}
+
+/* Appends to 'ds' the value of libreswan's ike= for 'p', for example
+ * "aes128-sha1;modp2048".  'p' must have passed swan_conf_check(). */
+void
+swan_conf_format_ike(const struct vpn_tunnel_params *p, struct ds *ds)
+{
+    ds_put_format(ds, "%s-%s;%s",
+                  swan_conf_encryption_name(p->ike_encryption),
+                  swan_conf_integrity_name(p->ike_integrity),
+                  swan_conf_dh_name(p->ike_dh_group));
+}
+
+/* Appends to 'ds' the value of libreswan's esp= (or, for AH, ah=) for 'p':
+ * "ENC-INTEG" or "INTEG", followed by ";GROUP" unless PFS is disabled.
+ * 'p' must have passed swan_conf_check(). */
+void
+swan_conf_format_phase2(const struct vpn_tunnel_params *p, struct ds *ds)
+{
+    if (!is_ah(p)) {
+        ds_put_format(ds, "%s-",
+                      swan_conf_encryption_name(p->ipsec_encryption));
+    }
+    ds_put_cstr(ds, swan_conf_integrity_name(p->ipsec_integrity));
+    if (p->ipsec_pfs_group != VPN_PFS_DISABLED) {
+        ds_put_format(ds, ";%s", swan_conf_dh_name(p->ipsec_pfs_group));
+    }
+}
+
+/* Static functions. */
+
+static const struct swan_alg *
+find_alg(const struct swan_alg *algs, size_t n, const char *schema)
+{
+    for (size_t i = 0; schema && i < n; i++) {
+        if (!strcmp(algs[i].schema, schema)) {
+            return &algs[i];
+        }
+    }
+    return NULL;
+}
+
+static const struct swan_dh *
+find_dh(int group)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(dh_groups); i++) {
+        if (dh_groups[i].group == group) {
+            return &dh_groups[i];
+        }
+    }
+    return NULL;
+}
+
+/* Checks that 's' is a dotted-quad IPv4 address.  A null 's' is an error
+ * only if 'required'; 0.0.0.0 is allowed only if 'allow_any'. */
+static char *
+check_ip(const char *what, const char *s, bool required, bool allow_any)
+{
+    ovs_be32 ip;
+
+    if (!s) {
+        return required ? xasprintf("%s: missing", what) : NULL;
+    } else if (!ip_parse(s, &ip)) {
+        return value_error(what, s, "not an IPv4 address");
+    } else if (!ip && !allow_any) {
+        return value_error(what, s, "not a usable address");
+    }
+    return NULL;
+}
+
+/* Checks that 'cidrs' holds at least one CIDR and that each is in
+ * normalised "a.b.c.d/n" form with no host bits set, which is what both
+ * daemons accept and also leaves no room for anything but digits, dots
+ * and a slash. */
+static char *
+check_cidrs(const char *what, const char **cidrs, size_t n)
+{
+    if (!n) {
+        return xasprintf("%s: at least one CIDR is required", what);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *s = cidrs[i];
+        unsigned int plen;
+        ovs_be32 ip;
+
+        char *error = s ? ip_parse_cidr(s, &ip, &plen) : NULL;
+        if (!s || error) {
+            free(error);
+            return value_error(what, s ? s : "", "not an IPv4 CIDR");
+        }
+
+        char *normal = xasprintf(IP_FMT"/%u", IP_ARGS(ip), plen);
+        bool same = !strcmp(normal, s);
+        free(normal);
+        if (!same) {
+            return value_error(what, s,
+                               "not a normalised a.b.c.d/n IPv4 CIDR");
+        } else if (ip & ~be32_prefix_mask(plen)) {
+            return value_error(what, s, "host bits are set");
+        }
+    }
+    return NULL;
+}
+
+/* Checks IKE identity 'id' (null means "default", which is fine).  Only
+ * letters, digits and SWAN_ID_PUNCT are allowed, so the id can be written
+ * unquoted into ipsec.conf, ipsec.secrets and swanctl.conf.  This refuses
+ * white space, quotes, '#', '%' (libreswan's keywords such as %any),
+ * ':' (the secrets separator), braces and control characters. */
+static char *
+check_id(const char *what, const char *id)
+{
+    if (!id) {
+        return NULL;
+    } else if (!id[0]) {
+        return xasprintf("%s: empty identity", what);
+    }
+    for (const char *s = id; *s; s++) {
+        unsigned char c = *s;
+        if (!isalnum(c) && !strchr(SWAN_ID_PUNCT, c)) {
+            char *why = (isprint(c)
+                         ? xasprintf("character '%c' is not allowed in an "
+                                     "IKE identity (allowed: letters, "
+                                     "digits and %s)", c, SWAN_ID_PUNCT)
+                         : xasprintf("character 0x%02x is not allowed in "
+                                     "an IKE identity", c));
+            char *error = value_error(what, id, why);
+            free(why);
+            return error;
+        }
+    }
+    return NULL;
+}
+
+/* Checks pre-shared key 'psk', which is written between double quotes.
+ * libreswan's secrets parser ends a quoted string at the next quote with
+ * no escapes, so a quote, and any control character including newline
+ * and carriage return, is refused.  The error never quotes the key. */
+static char *
+check_psk(const char *psk)
+{
+    if (!psk || !psk[0]) {
+        return xstrdup("psk: missing");
+    } else if (strlen(psk) > VPN_PSK_MAX_LEN) {
+        return xasprintf("psk: longer than %d bytes", VPN_PSK_MAX_LEN);
+    }
+    for (const char *s = psk; *s; s++) {
+        unsigned char c = *s;
+        if (c == '"') {
+            return xstrdup("psk: must not contain a double quote (\")");
+        } else if (c < 0x20 || c == 0x7f) {
+            return xasprintf("psk: must not contain control characters "
+                             "(found 0x%02x)", c);
+        }
+    }
+    return NULL;
+}
+
+static char *
+check_enum(const char *what, const char *value, const char *const *values)
+{
+    if (!value) {
+        return xasprintf("%s: missing", what);
+    }
+    for (; *values; values++) {
+        if (!strcmp(value, *values)) {
+            return NULL;
+        }
+    }
+    return value_error(what, value, "unknown value");
+}
+
+/* Checks every enumerated and numeric setting of 'p'. */
+static char *
+check_algs(const struct vpn_tunnel_params *p)
+{
+    static const char *const versions[] = { "ikev1", "ikev2", NULL };
+    static const char *const modes[] = { "main", "aggressive", NULL };
+    static const char *const protocols[] = { "esp", "ah", NULL };
+    static const char *const initiators[] = {
+        "bi-directional", "response-only", NULL
+    };
+    char *error;
+
+    error = check_enum("ike_version", p->ike_version, versions);
+    if (!error) {
+        error = check_enum("ike_mode", p->ike_mode, modes);
+    }
+    if (!error) {
+        error = check_enum("ipsec_protocol", p->ipsec_protocol, protocols);
+    }
+    if (!error) {
+        error = check_enum("initiator", p->initiator, initiators);
+    }
+    if (error) {
+        return error;
+    }
+
+    struct {
+        const char *what;
+        const char *value;
+        const struct swan_alg *algs;
+        size_t n;
+    } algs[] = {
+        { "ike_encryption", p->ike_encryption,
+          encryptions, ARRAY_SIZE(encryptions) },
+        { "ike_integrity", p->ike_integrity,
+          integrities, ARRAY_SIZE(integrities) },
+        { "ipsec_encryption", p->ipsec_encryption,
+          encryptions, ARRAY_SIZE(encryptions) },
+        { "ipsec_integrity", p->ipsec_integrity,
+          integrities, ARRAY_SIZE(integrities) },
+        { "dpd_action", p->dpd_action,
+          dpd_actions, ARRAY_SIZE(dpd_actions) },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(algs); i++) {
+        if (!strcmp(algs[i].what, "ipsec_encryption") && is_ah(p)) {
+            /* AH does not encrypt: any value is ignored. */
+            continue;
+        }
+        if (!algs[i].value) {
+            return xasprintf("%s: missing", algs[i].what);
+        } else if (!find_alg(algs[i].algs, algs[i].n, algs[i].value)) {
+            return value_error(algs[i].what, algs[i].value,
+                               "unknown algorithm");
+        }
+    }
+
+    if (!find_dh(p->ike_dh_group)) {
+        return xasprintf("ike_dh_group: unknown Diffie-Hellman group %d",
+                         p->ike_dh_group);
+    } else if (p->ipsec_pfs_group != VPN_PFS_DISABLED
+               && !find_dh(p->ipsec_pfs_group)) {
+        return xasprintf("ipsec_pfs_group: unknown Diffie-Hellman group %d",
+                         p->ipsec_pfs_group);
+    }
+
+    struct {
+        const char *what;
+        int value;
+    } numbers[] = {
+        { "ike_lifetime", p->ike_lifetime },
+        { "ipsec_lifetime", p->ipsec_lifetime },
+        { "dpd_delay", p->dpd_delay },
+        { "dpd_timeout", p->dpd_timeout },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(numbers); i++) {
+        if (numbers[i].value <= 0) {
+            return xasprintf("%s: %d is not a positive number of seconds",
+                             numbers[i].what, numbers[i].value);
+        }
+    }
+    return NULL;
+}
+
+/* Returns "WHAT "VALUE": WHY" with VALUE escaped as a JSON string, so that
+ * the message itself cannot carry a raw newline or quote. */
+static char *
+value_error(const char *what, const char *value, const char *why)
+{
+    struct ds ds = DS_EMPTY_INITIALIZER;
+
+    ds_put_format(&ds, "%s ", what);
+    json_string_escape(value, &ds);
+    ds_put_format(&ds, ": %s", why);
+    return ds_steal_cstr(&ds);
+}
+
+/* Aborts unless 'p' passes swan_conf_check() and 'conn_name', if nonnull,
+ * is a valid name: rendering anything else could inject configuration. */
+static void
+assert_renderable(const struct vpn_tunnel_params *p, const char *conn_name)
+{
+    char *error = swan_conf_check(p);
+    if (error) {
+        ovs_abort(0, "swan_conf: refusing to render unchecked parameters: "
+                  "%s", error);
+    }
+    if (conn_name && !swan_conf_is_valid_name(conn_name)) {
+        ovs_abort(0, "swan_conf: refusing to render invalid connection "
+                  "name");
+    }
+}
+
+static bool
+is_ikev1(const struct vpn_tunnel_params *p)
+{
+    return !strcmp(p->ike_version, "ikev1");
+}
+
+static bool
+is_aggressive(const struct vpn_tunnel_params *p)
+{
+    return is_ikev1(p) && !strcmp(p->ike_mode, "aggressive");
+}
+
+static bool
+is_ah(const struct vpn_tunnel_params *p)
+{
+    return !strcmp(p->ipsec_protocol, "ah");
+}
+
+/* Returns true if the 'view' side initiates the tunnel: the peer always
+ * does, the platform unless it is response-only or cannot know where the
+ * peer is. */
+static bool
+starts(const struct vpn_tunnel_params *p, enum swan_conf_view view)
+{
+    return (view == SWAN_VIEW_PEER
+            || (strcmp(p->initiator, "response-only")
+                && !vpn_params_peer_is_any(p)));
+}
+
+/* Returns the peer's IKE id, or NULL if it is unknown (a peer at any
+ * address without a configured id). */
+static const char *
+peer_side_id(const struct vpn_tunnel_params *p)
+{
+    return (p->peer_id ? p->peer_id
+            : vpn_params_peer_is_any(p) ? NULL
+            : p->peer_ip);
+}
+
+/* Stores in '*own' and '*other' the ids of the 'view' side and of the
+ * other side; NULL stands for an unknown id. */
+static void
+view_ids(const struct vpn_tunnel_params *p, enum swan_conf_view view,
+         const char **own, const char **other)
+{
+    if (view == SWAN_VIEW_PLATFORM) {
+        *own = vpn_params_local_id(p);
+        *other = peer_side_id(p);
+    } else {
+        *own = peer_side_id(p);
+        *other = vpn_params_local_id(p);
+    }
+}
+
+/* Appends "SIDEsubnet=CIDR" for one CIDR, "SIDEsubnets={A B ...}" for
+ * several. */
+static void
+put_subnets(struct ds *ds, const char *side, const char **cidrs, size_t n)
+{
+    if (n == 1) {
+        ds_put_format(ds, "    %ssubnet=%s\n", side, cidrs[0]);
+    } else {
+        ds_put_format(ds, "    %ssubnets={", side);
+        for (size_t i = 0; i < n; i++) {
+            ds_put_format(ds, "%s%s", i ? " " : "", cidrs[i]);
+        }
+        ds_put_cstr(ds, "}\n");
+    }
+}
+
+/* Appends a strongswan proposal "ENC-INTEG-GROUP", leaving out ENC if
+ * 'encryption' is null (AH) and GROUP if 'group' is VPN_PFS_DISABLED. */
+static void
+put_swanctl_proposal(struct ds *ds, const char *encryption,
+                     const char *integrity, int group)
+{
+    if (encryption) {
+        ds_put_format(ds, "%s-",
+                      find_alg(encryptions, ARRAY_SIZE(encryptions),
+                               encryption)->strongswan);
+    }
+    ds_put_cstr(ds, find_alg(integrities, ARRAY_SIZE(integrities),
+                             integrity)->strongswan);
+    if (group != VPN_PFS_DISABLED) {
+        ds_put_format(ds, "-%s", find_dh(group)->strongswan);
+    }
+}
+
+static void
+put_swanctl_child(struct ds *ds, const struct vpn_tunnel_params *p,
+                  enum swan_conf_view view, const char *child_name,
+                  const char *local_ts, const char *remote_ts)
+{
+    int rekey = p->ipsec_lifetime / 10 * 9;
+
+    ds_put_format(ds, "            %s {\n", child_name);
+    ds_put_cstr(ds, "                mode = tunnel\n");
+    ds_put_format(ds, "                local_ts = %s\n", local_ts);
+    ds_put_format(ds, "                remote_ts = %s\n", remote_ts);
+    ds_put_format(ds, "                %s_proposals = ",
+                  is_ah(p) ? "ah" : "esp");
+    put_swanctl_proposal(ds, is_ah(p) ? NULL : p->ipsec_encryption,
+                         p->ipsec_integrity, p->ipsec_pfs_group);
+    ds_put_char(ds, '\n');
+    ds_put_format(ds, "                rekey_time = %ds\n", rekey);
+    ds_put_format(ds, "                life_time = %ds\n", p->ipsec_lifetime);
+    ds_put_format(ds, "                dpd_action = %s\n",
+                  find_alg(dpd_actions, ARRAY_SIZE(dpd_actions),
+                           p->dpd_action)->strongswan);
+    ds_put_format(ds, "                start_action = %s\n",
+                  starts(p, view) ? "start" : "none");
+    ds_put_cstr(ds, "            }\n");
+}
+
+/* Appends the "secret = ..." line of a swanctl.conf secrets entry.  A key
+ * is written between double quotes unless strongswan would not take it
+ * literally there: its quoted strings give '\' a meaning, and it reads a
+ * value that starts with "0x" or "0s" as hex or base64 even when quoted.
+ * Such a key is written in hex instead. */
+static void
+put_swanctl_secret(struct ds *ds, const char *psk)
+{
+    bool literal = (!strchr(psk, '\\')
+                    && !(psk[0] == '0' && psk[1]
+                         && strchr("xXsS", psk[1])));
+    if (literal) {
+        ds_put_format(ds, "        secret = \"%s\"\n", psk);
+    } else {
+        ds_put_cstr(ds, "        secret = 0x");
+        for (const char *s = psk; *s; s++) {
+            ds_put_format(ds, "%02x", (unsigned char) *s);
+        }
+        ds_put_char(ds, '\n');
+    }
+}

@@ -1,0 +1,1 @@
+# northd-ext: see the design card in README.md.

@@ -1,0 +1,52 @@
+# The GNU autotest sandbox suite ("make check") and its helpers.
+
+EXTRA_DIST += \
+	$(TESTSUITE_AT) \
+	$(TESTSUITE) \
+	tests/atlocal.in \
+	package.m4
+
+TESTSUITE_AT = \
+	tests/testsuite.at \
+	tests/ovn-vpn-macros.at \
+	tests/schema.at \
+	tests/vpn-validate.at \
+	tests/sandbox.at \
+	tests/ovn-vpn-ctl.at
+
+TESTSUITE = $(srcdir)/tests/testsuite
+DISTCLEANFILES += tests/atconfig tests/atlocal
+
+AUTOTEST = $(AUTOM4TE) -l autotest
+AUTOTEST_PATH = utilities:northd-ext:controller-ext:ipsec-agent:tests
+
+$(TESTSUITE): $(srcdir)/package.m4 $(TESTSUITE_AT)
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -I '$(OVSDIR)' \
+	    -o $@.tmp $@.at && mv $@.tmp $@
+
+$(srcdir)/package.m4: $(top_srcdir)/configure.ac
+	$(AM_V_GEN):;{ \
+	  echo '# Signature of the current package.' && \
+	  echo 'm4_define([AT_PACKAGE_NAME],      [$(PACKAGE_NAME)])' && \
+	  echo 'm4_define([AT_PACKAGE_TARNAME],   [$(PACKAGE_TARNAME)])' && \
+	  echo 'm4_define([AT_PACKAGE_VERSION],   [$(PACKAGE_VERSION)])' && \
+	  echo 'm4_define([AT_PACKAGE_STRING],    [$(PACKAGE_STRING)])' && \
+	  echo 'm4_define([AT_PACKAGE_BUGREPORT], [$(PACKAGE_BUGREPORT)])'; \
+	} >'$@'
+
+check-local: tests/atconfig tests/atlocal $(TESTSUITE) all $(check_PROGRAMS)
+	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+	    $(TESTSUITEFLAGS)
+
+clean-local:
+	test ! -f '$(TESTSUITE)' || \
+	    $(SHELL) '$(TESTSUITE)' -C tests --clean
+
+# Test programs.
+check_PROGRAMS += tests/test-vpn-idl
+tests_test_vpn_idl_SOURCES = tests/test-vpn-idl.c
+tests_test_vpn_idl_LDADD = $(OVN_VPN_LDADD)
+
+check_PROGRAMS += tests/test-vpn-validate
+tests_test_vpn_validate_SOURCES = tests/test-vpn-validate.c
+tests_test_vpn_validate_LDADD = $(OVN_VPN_LDADD)

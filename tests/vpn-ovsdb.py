@@ -1,0 +1,140 @@
+# Copyright (c) 2026 The ovn-vpn authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at:
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""vpn-ovsdb.py: builds OVSDB transactions for the test suite and prints
+their results in a form that golden output can match.
+
+Stock ovn-nbctl and ovn-sbctl do not know the VPN tables, and autotest
+quotes make JSON awkward to write inline, so tests describe rows as
+COLUMN=VALUE words and this script turns them into the JSON that
+ovsdb-client speaks:
+
+  query DB TABLE COLUMNS [COLUMN=VALUE...]   print matching rows, sorted
+  insert DB TABLE [COLUMN=VALUE...]          insert a row, print its UUID
+  transaction DB TABLE [COLUMN=VALUE...]     print the insert transaction
+
+VALUE forms: "uuid:U" a row reference, "set:A,B" a set of strings,
+"iset:1,2" a set of integers, "map:K=V,K2=V2" a string map,
+"int:N" an integer, "rep:C*N" the character C repeated N times, anything
+else a string.  In query conditions a JSON number, true or false is
+compared as such."""
+
+import json
+import os
+import subprocess
+import sys
+
+DB_NAMES = {"nb": "OVN_Northbound", "sb": "OVN_Southbound"}
+
+
+def value(text):
+    if text.startswith("uuid:"):
+        return ["uuid", text[5:]]
+    if text.startswith("set:"):
+        return ["set", [x for x in text[4:].split(",") if x]]
+    if text.startswith("iset:"):
+        return ["set", [int(x) for x in text[5:].split(",") if x]]
+    if text.startswith("map:"):
+        pairs = [x.split("=", 1) for x in text[4:].split(",") if x]
+        return ["map", pairs]
+    if text.startswith("int:"):
+        return int(text[4:])
+    if text.startswith("rep:"):
+        char, _, count = text[4:].rpartition("*")
+        return char * int(count)
+    return text
+
+
+def condition(text):
+    col, _, val = text.partition("=")
+    try:
+        parsed = json.loads(val)
+        if not isinstance(parsed, (list, dict)):
+            return [col, "==", parsed]
+    except ValueError:
+        pass
+    return [col, "==", value(val)]
+
+
+def bare(v):
+    if isinstance(v, list) and v and v[0] == "set":
+        return " ".join(sorted(bare(x) for x in v[1]))
+    if isinstance(v, list) and v and v[0] == "map":
+        return " ".join(sorted("%s=%s" % (bare(k), bare(x))
+                               for k, x in v[1]))
+    if isinstance(v, list) and v and v[0] in ("uuid", "named-uuid"):
+        return v[1]
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def remote(db):
+    return os.environ["OVN_%s_DB" % db.upper()]
+
+
+def transact(db, ops, read_only=False):
+    txn = json.dumps([DB_NAMES[db]] + ops)
+    cmd = ["ovsdb-client", "query" if read_only else "transact",
+           remote(db), txn]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True)
+    if proc.returncode:
+        sys.stderr.write(proc.stderr)
+        sys.exit(2)
+    return json.loads(proc.stdout)
+
+
+def main(argv):
+    command, db, table = argv[1:4]
+    args = argv[4:]
+    if command == "query":
+        columns = args[0].split(",")
+        op = {"op": "select", "table": table,
+              "where": [condition(c) for c in args[1:]],
+              "columns": columns}
+        result = transact(db, [op], read_only=True)[0]
+        if "error" in result:
+            sys.stderr.write("error: %s: %s\n"
+                             % (result["error"], result.get("details")))
+            return 1
+        lines = [" ".join(bare(r[c]) for c in columns)
+                 for r in result["rows"]]
+        for line in sorted(lines):
+            print(line)
+        return 0
+
+    row = {}
+    for arg in args:
+        col, _, val = arg.partition("=")
+        row[col] = value(val)
+    op = {"op": "insert", "table": table, "row": row}
+    if command == "transaction":
+        print(json.dumps([DB_NAMES[db], op]))
+        return 0
+    if command == "insert":
+        results = transact(db, [op])
+        for result in results:
+            if result and "error" in result:
+                print("error: %s: %s" % (result["error"],
+                                         result.get("details", "")))
+                return 1
+        print(results[0]["uuid"][1])
+        return 0
+    sys.stderr.write("unknown command %s\n" % command)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

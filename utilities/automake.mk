@@ -1,0 +1,22 @@
+# Command-line tools and control scripts.
+
+bin_SCRIPTS += \
+	utilities/ovn-vpn-schema-merge \
+	utilities/ovn-vpn-ctl
+CLEANFILES += \
+	utilities/ovn-vpn-schema-merge \
+	utilities/ovn-vpn-ctl
+EXTRA_DIST += \
+	utilities/build-ovs.sh \
+	utilities/ovn-vpn-schema-merge.in \
+	utilities/ovn-vpn-ctl.in \
+	utilities/ovn-vpn-sandbox
+
+utilities/ovn-vpn-schema-merge: utilities/ovn-vpn-schema-merge.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) utilities && \
+	$(do_subst) < $(srcdir)/$@.in > $@.tmp && chmod +x $@.tmp && \
+	mv $@.tmp $@
+utilities/ovn-vpn-ctl: utilities/ovn-vpn-ctl.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) utilities && \
+	$(do_subst) < $(srcdir)/$@.in > $@.tmp && chmod +x $@.tmp && \
+	mv $@.tmp $@
