@@ -522,6 +522,14 @@ starts_with(const char *s, const char *prefix)
     return !strncmp(s, prefix, strlen(prefix));
 }
 
+/* Returns the text after 'prefix' if 's' starts with it, else NULL. */
+static const char *
+after(const char *s, const char *prefix)
+{
+    size_t len = strlen(prefix);
+    return strncmp(s, prefix, len) ? NULL : s + len;
+}
+
 static const char *
 parse_serial(const char *s, unsigned long *serial)
 {
@@ -953,7 +961,7 @@ static bool
 parse_log_message(const char *msg, struct swan_status_event *ev)
 {
     char n[64], exchange[64];
-    const char *p;
+    const char *p, *id;
 
     /* Successes. */
     if (starts_with(msg, "initiator established IKE SA")
@@ -977,8 +985,8 @@ parse_log_message(const char *msg, struct swan_status_event *ev)
     }
 
     /* Authentication. */
-    if (starts_with(msg, "IKE SA authentication request rejected by peer: ")) {
-        get_token(msg + 49, n, sizeof n);
+    if ((p = after(msg, "IKE SA authentication request rejected by peer: "))) {
+        get_token(p, n, sizeof n);
         return failure(ev, 1, SWAN_REASON_AUTH_FAILED, false,
                        "peer rejected our authentication (%s)",
                        n[0] ? n : "unrecognized response");
@@ -994,11 +1002,11 @@ parse_log_message(const char *msg, struct swan_status_event *ev)
         rest += strspn(rest, ":; ");
         return failure(ev, 1, SWAN_REASON_AUTH_FAILED, false,
                        "authentication failed: %s", what ? what : rest);
-    } else if (starts_with(msg, "Peer ID '")
-               && (p = strstr(msg + 9, "' mismatched"))) {
+    } else if ((id = after(msg, "Peer ID '"))
+               && (p = strstr(id, "' mismatched"))) {
         return failure(ev, 1, SWAN_REASON_AUTH_FAILED, false,
                        "peer ID '%.*s' does not match",
-                       (int) MIN(p - (msg + 9), 64), msg + 9);
+                       (int) MIN(p - id, 64), id);
     } else if (starts_with(msg, "probable authentication failure")) {
         return failure(ev, 1, SWAN_REASON_AUTH_FAILED, false,
                        "probable pre-shared key mismatch");
@@ -1008,26 +1016,26 @@ parse_log_message(const char *msg, struct swan_status_event *ev)
     }
 
     /* Notifications we sent or received. */
-    if (starts_with(msg, "responding to ")
+    if ((id = after(msg, "responding to "))
         && (p = strstr(msg, " notification "))) {
-        get_token(msg + 14, exchange, sizeof exchange);
-        get_token(p + 14, n, sizeof n);
+        get_token(id, exchange, sizeof exchange);
+        get_token(p + strlen(" notification "), n, sizeof n);
         int phase = exchange_phase(exchange, n);
         enum swan_reason reason = notification_reason(n, phase);
         return (phase && reason
                 && failure(ev, phase, reason, false,
                            "sent %s in reply to %s", n, exchange));
-    } else if (starts_with(msg, "dropping unexpected ")
+    } else if ((id = after(msg, "dropping unexpected "))
                && (p = strstr(msg, " message containing "))) {
-        get_token(msg + 20, exchange, sizeof exchange);
-        get_token(p + 20, n, sizeof n);
+        get_token(id, exchange, sizeof exchange);
+        get_token(p + strlen(" message containing "), n, sizeof n);
         int phase = exchange_phase(exchange, n);
         enum swan_reason reason = notification_reason(n, phase);
         return (phase && reason
                 && failure(ev, phase, reason, false,
                            "peer answered %s with %s", exchange, n));
-    } else if (starts_with(msg, "ignoring informational payload ")) {
-        get_token(msg + 31, n, sizeof n);
+    } else if ((p = after(msg, "ignoring informational payload "))) {
+        get_token(p, n, sizeof n);
         enum swan_reason reason = notification_reason(n, 1);
         if (reason) {
             ev->phase_guessed = (!strcmp(n, "NO_PROPOSAL_CHOSEN")
@@ -1044,7 +1052,8 @@ parse_log_message(const char *msg, struct swan_status_event *ev)
                        false, "no local %s proposal matches the peer's",
                        ike ? "IKE" : "ESP/AH");
     } else if ((p = strstr(msg, "responder SA processing returned "))) {
-        get_token(p + 33, n, sizeof n);
+        get_token(p + strlen("responder SA processing returned "), n,
+                  sizeof n);
         enum swan_reason reason = notification_reason(n, 2);
         return failure(ev, 2,
                        reason ? reason : SWAN_REASON_NEGOTIATION_FAILED,
@@ -1082,7 +1091,7 @@ parse_log_message(const char *msg, struct swan_status_event *ev)
         p = strrchr(msg, ':');
         return failure(ev, 2, SWAN_REASON_KERNEL_INSTALL, false,
                        "kernel refused the SA: %s",
-                       p && p[1] == ' ' ? p + 2 : msg + 21);
+                       p && p[1] == ' ' ? p + 2 : "unknown error");
     }
 
     /* The peer does not answer. */
@@ -1103,8 +1112,8 @@ parse_log_message(const char *msg, struct swan_status_event *ev)
     }
 
     /* Configuration. */
-    if (starts_with(msg, "failed to add connection: ")) {
-        return add_failed(msg + 26, ev);
+    if ((p = after(msg, "failed to add connection: "))) {
+        return add_failed(p, ev);
     }
     return false;
 }

@@ -10,7 +10,8 @@ EXTRA_DIST += \
 	utilities/build-ovs.sh \
 	utilities/ovn-vpn-schema-merge.in \
 	utilities/ovn-vpn-ctl.in \
-	utilities/ovn-vpn-sandbox
+	utilities/ovn-vpn-sandbox \
+	utilities/ovn-vpn-dev
 
 utilities/ovn-vpn-schema-merge: utilities/ovn-vpn-schema-merge.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) utilities && \
