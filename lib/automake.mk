@@ -3,8 +3,16 @@
 noinst_LIBRARIES += lib/libovnvpn.a
 
 lib_libovnvpn_a_SOURCES = \
+	lib/vpn-dirs.c \
+	lib/vpn-dirs.h \
+	lib/vpn-nb.c \
+	lib/vpn-nb.h \
 	lib/vpn-params.c \
 	lib/vpn-params.h \
+	lib/vpn-swan-conf.c \
+	lib/vpn-swan-conf.h \
+	lib/vpn-swan-status.c \
+	lib/vpn-swan-status.h \
 	lib/vpn-validate.c \
 	lib/vpn-validate.h
 

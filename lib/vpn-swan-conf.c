@@ -25,6 +25,7 @@
 #include "vpn-swan-conf.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <string.h>
 
 #include "openvswitch/dynamic-string.h"
@@ -92,7 +93,8 @@ static const struct swan_alg dpd_actions[] = {
 /* Identity of a peer at any address in libreswan and strongswan. */
 #define SWAN_ANY "%any"
 
-/* The number of keying attempts, as the user guide specifies. */
+/* How many times each side tries to negotiate a connection's SAs before
+ * giving up. */
 #define SWAN_KEYINGTRIES 3
 
 static const struct swan_alg *find_alg(const struct swan_alg *, size_t n,
@@ -117,14 +119,18 @@ static bool starts(const struct vpn_tunnel_params *, enum swan_conf_view);
 static const char *peer_side_id(const struct vpn_tunnel_params *);
 static void view_ids(const struct vpn_tunnel_params *, enum swan_conf_view,
                      const char **own, const char **other);
-static void put_subnets(struct ds *, const char *side,
+static void format_libreswan_id(struct ds *, const char *id);
+static void put_libreswan_id(struct ds *, const char *key, const char *id);
+static void put_subnets(struct ds *, const char *prefix,
                         const char **cidrs, size_t n);
 static void put_swanctl_proposal(struct ds *, const char *encryption,
                                  const char *integrity, int group);
 static void put_swanctl_child(struct ds *, const struct vpn_tunnel_params *,
                               enum swan_conf_view, const char *child_name,
                               const char *local_ts, const char *remote_ts);
-static void put_swanctl_secret(struct ds *, const char *psk);
+static void put_swanctl_secrets(struct ds *, const char *conn_name,
+                                const char *own_id, const char *other_id,
+                                const char *psk);
 
 /* Returns NULL if 'p' can be rendered safely, otherwise a malloc'd error
  * message for the first problem found.  The message may quote names, ids,
@@ -142,7 +148,8 @@ swan_conf_check(const struct vpn_tunnel_params *p)
     if (p->name && !swan_conf_is_valid_name(p->name)) {
         return value_error("tunnel name", p->name,
                            "a name must start with a letter or digit and "
-                           "contain only letters, digits, '-' and '_'");
+                           "contain only letters, digits, '.', '-' and "
+                           "'_'");
     }
 
     error = check_ip("local_ip", p->local_ip, false, false);
@@ -173,11 +180,13 @@ swan_conf_check(const struct vpn_tunnel_params *p)
     return error;
 }
 
-/* Returns true if 'name' may be used as a connection name in ipsec.conf,
- * on an "ipsec addconn" or "ipsec whack" command line and as a section
- * name in swanctl.conf: a letter or digit followed by letters, digits, '-'
- * and '_'.  ('.' would split a swanctl.conf section name, '/' is
- * libreswan's separator for the per-subnet connections it derives.) */
+/* Returns true if 'name' may be used as a connection name in ipsec.conf
+ * and on an "ipsec addconn" or "ipsec whack" command line: a letter or
+ * digit (so that it cannot be taken for an option or a %keyword) followed
+ * by letters, digits, '.', '-' and '_' (the rule of vpn_check_name()).
+ * '/' is refused: it is libreswan's separator for the per-subnet
+ * connections it derives.  swanctl.conf cannot have '.' in a section name,
+ * so swan_conf_render_swanctl() writes '.' as '_'. */
 bool
 swan_conf_is_valid_name(const char *name)
 {
@@ -185,7 +194,7 @@ swan_conf_is_valid_name(const char *name)
         return false;
     }
     for (const char *s = name; *s; s++) {
-        if (!isalnum((unsigned char) *s) && *s != '-' && *s != '_') {
+        if (!isalnum((unsigned char) *s) && !strchr(".-_", *s)) {
             return false;
         }
     }
@@ -233,20 +242,20 @@ swan_conf_render_conn(const struct vpn_tunnel_params *p,
     if (view == SWAN_VIEW_PLATFORM) {
         ds_put_format(ds, "    left=%s\n",
                       p->local_ip ? p->local_ip : "%defaultroute");
-        ds_put_format(ds, "    leftid=%s\n", local_id);
-        put_subnets(ds, "left", p->local_cidrs, p->n_local_cidrs);
+        put_libreswan_id(ds, "    leftid=", local_id);
+        put_subnets(ds, "    left", p->local_cidrs, p->n_local_cidrs);
         ds_put_format(ds, "    right=%s\n", any ? SWAN_ANY : p->peer_ip);
-        ds_put_format(ds, "    rightid=%s\n", peer_id ? peer_id : SWAN_ANY);
-        put_subnets(ds, "right", p->peer_cidrs, p->n_peer_cidrs);
+        put_libreswan_id(ds, "    rightid=", peer_id);
+        put_subnets(ds, "    right", p->peer_cidrs, p->n_peer_cidrs);
     } else {
         ds_put_format(ds, "    left=%s\n", any ? "%defaultroute" : p->peer_ip);
         if (peer_id) {
-            ds_put_format(ds, "    leftid=%s\n", peer_id);
+            put_libreswan_id(ds, "    leftid=", peer_id);
         }
-        put_subnets(ds, "left", p->peer_cidrs, p->n_peer_cidrs);
+        put_subnets(ds, "    left", p->peer_cidrs, p->n_peer_cidrs);
         ds_put_format(ds, "    right=%s\n", p->local_public_ip);
-        ds_put_format(ds, "    rightid=%s\n", local_id);
-        put_subnets(ds, "right", p->local_cidrs, p->n_local_cidrs);
+        put_libreswan_id(ds, "    rightid=", local_id);
+        put_subnets(ds, "    right", p->local_cidrs, p->n_local_cidrs);
     }
 
     ds_put_cstr(ds, "    authby=secret\n");
@@ -288,9 +297,9 @@ swan_conf_render_conn(const struct vpn_tunnel_params *p,
 
 /* Appends to 'ds' the ipsec.secrets line that holds the pre-shared key of
  * tunnel 'p' as seen from 'view': the view's own id, the other side's id,
- * then the key.  An id that is not known (a peer at any address without a
- * configured peer id) is written as %any.  'p' must have passed
- * swan_conf_check(). */
+ * then the key.  The ids are written as in the conn section; an id that
+ * is not known (a peer at any address without a configured peer id) is
+ * written as %any.  'p' must have passed swan_conf_check(). */
 void
 swan_conf_render_secret(const struct vpn_tunnel_params *p,
                         enum swan_conf_view view, struct ds *ds)
@@ -299,8 +308,10 @@ swan_conf_render_secret(const struct vpn_tunnel_params *p,
 
     const char *own, *other;
     view_ids(p, view, &own, &other);
-    ds_put_format(ds, "%s %s : PSK \"%s\"\n",
-                  own ? own : SWAN_ANY, other ? other : SWAN_ANY, p->psk);
+    format_libreswan_id(ds, own);
+    ds_put_char(ds, ' ');
+    format_libreswan_id(ds, other);
+    ds_put_format(ds, " : PSK \"%s\"\n", p->psk);
 }
 
 /* Appends to 'ds' a strongswan 5.9 swanctl.conf "connections" section that
@@ -311,10 +322,13 @@ swan_conf_render_secret(const struct vpn_tunnel_params *p,
  * lifetimes, so each SA is rekeyed at 90% of its lifetime; dpd_timeout is
  * IKEv1 only in strongswan, as in libreswan; one Child SA is made per
  * (local, remote) subnet pair, because libreswan negotiates one traffic
- * selector per Child SA and IKEv1 cannot do otherwise.  The children are
- * named 'conn_name' for a single pair, otherwise 'conn_name'-LxR with
- * libreswan's indexes.  'p' must have passed swan_conf_check() and
- * 'conn_name' swan_conf_is_valid_name(). */
+ * selector per Child SA and IKEv1 cannot do otherwise.
+ *
+ * The connection is named 'conn_name' with each '.' written as '_' (a
+ * swanctl.conf section name cannot contain '.'), and so are its children
+ * for a single subnet pair; with several pairs, the children are named
+ * NAME-LxR with libreswan's indexes.  'p' must have passed
+ * swan_conf_check() and 'conn_name' swan_conf_is_valid_name(). */
 void
 swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
                          enum swan_conf_view view, const char *conn_name,
@@ -335,10 +349,16 @@ swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
     const char *own_id, *other_id;
     view_ids(p, view, &own_id, &other_id);
 
+    /* swanctl.conf section names cannot contain '.'. */
+    char *section = xstrdup(conn_name);
+    for (char *c = strchr(section, '.'); c; c = strchr(c, '.')) {
+        *c = '_';
+    }
+
     int ike_rekey = p->ike_lifetime / 10 * 9;
 
     ds_put_cstr(ds, "connections {\n");
-    ds_put_format(ds, "    %s {\n", conn_name);
+    ds_put_format(ds, "    %s {\n", section);
     ds_put_format(ds, "        version = %d\n", is_ikev1(p) ? 1 : 2);
     if (is_aggressive(p)) {
         ds_put_cstr(ds, "        # Responding in Aggressive Mode with a PSK "
@@ -379,12 +399,12 @@ swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
 
     ds_put_cstr(ds, "        children {\n");
     if (n_local_ts == 1 && n_remote_ts == 1) {
-        put_swanctl_child(ds, p, view, conn_name, local_ts[0], remote_ts[0]);
+        put_swanctl_child(ds, p, view, section, local_ts[0], remote_ts[0]);
     } else {
         for (size_t l = 0; l < n_local_ts; l++) {
             for (size_t r = 0; r < n_remote_ts; r++) {
                 char *child = xasprintf("%s-%"PRIuSIZE"x%"PRIuSIZE,
-                                        conn_name,
+                                        section,
                                         n_local_ts > 1 ? l + 1 : 0,
                                         n_remote_ts > 1 ? r + 1 : 0);
                 put_swanctl_child(ds, p, view, child,
@@ -398,19 +418,9 @@ swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
     ds_put_cstr(ds, "}\n");
 
     if (with_secret) {
-        ds_put_cstr(ds, "secrets {\n");
-        ds_put_format(ds, "    ike-%s {\n", conn_name);
-        int n_ids = 0;
-        if (own_id) {
-            ds_put_format(ds, "        id-%d = %s\n", ++n_ids, own_id);
-        }
-        if (other_id) {
-            ds_put_format(ds, "        id-%d = %s\n", ++n_ids, other_id);
-        }
-        put_swanctl_secret(ds, p->psk);
-        ds_put_cstr(ds, "    }\n");
-        ds_put_cstr(ds, "}\n");
+        put_swanctl_secrets(ds, section, own_id, other_id, p->psk);
     }
+    free(section);
 }
 
 /* Returns libreswan's name for Diffie-Hellman group 'group' ("modp2048",
@@ -641,33 +651,33 @@ check_algs(const struct vpn_tunnel_params *p)
         return error;
     }
 
+    /* AH does not encrypt: its ipsec_encryption, if any, is ignored. */
     struct {
         const char *what;
         const char *value;
         const struct swan_alg *algs;
         size_t n;
+        bool ignored;
     } algs[] = {
         { "ike_encryption", p->ike_encryption,
-          encryptions, ARRAY_SIZE(encryptions) },
+          encryptions, ARRAY_SIZE(encryptions), false },
         { "ike_integrity", p->ike_integrity,
-          integrities, ARRAY_SIZE(integrities) },
+          integrities, ARRAY_SIZE(integrities), false },
         { "ipsec_encryption", p->ipsec_encryption,
-          encryptions, ARRAY_SIZE(encryptions) },
+          encryptions, ARRAY_SIZE(encryptions), is_ah(p) },
         { "ipsec_integrity", p->ipsec_integrity,
-          integrities, ARRAY_SIZE(integrities) },
+          integrities, ARRAY_SIZE(integrities), false },
         { "dpd_action", p->dpd_action,
-          dpd_actions, ARRAY_SIZE(dpd_actions) },
+          dpd_actions, ARRAY_SIZE(dpd_actions), false },
     };
     for (size_t i = 0; i < ARRAY_SIZE(algs); i++) {
-        if (!strcmp(algs[i].what, "ipsec_encryption") && is_ah(p)) {
-            /* AH does not encrypt: any value is ignored. */
+        if (algs[i].ignored) {
             continue;
-        }
-        if (!algs[i].value) {
+        } else if (!algs[i].value) {
             return xasprintf("%s: missing", algs[i].what);
         } else if (!find_alg(algs[i].algs, algs[i].n, algs[i].value)) {
             return value_error(algs[i].what, algs[i].value,
-                               "unknown algorithm");
+                               "unknown value");
         }
     }
 
@@ -680,19 +690,29 @@ check_algs(const struct vpn_tunnel_params *p)
                          p->ipsec_pfs_group);
     }
 
+    /* The swanctl rendering needs lifetimes long enough for a rekey time
+     * of 90% to be meaningful; the schema's limits are. */
     struct {
         const char *what;
         int value;
+        int min, max;
     } numbers[] = {
-        { "ike_lifetime", p->ike_lifetime },
-        { "ipsec_lifetime", p->ipsec_lifetime },
-        { "dpd_delay", p->dpd_delay },
-        { "dpd_timeout", p->dpd_timeout },
+        { "ike_lifetime", p->ike_lifetime,
+          VPN_LIFETIME_MIN, VPN_LIFETIME_MAX },
+        { "ipsec_lifetime", p->ipsec_lifetime,
+          VPN_LIFETIME_MIN, VPN_LIFETIME_MAX },
+        { "dpd_delay", p->dpd_delay, 1, INT_MAX },
+        { "dpd_timeout", p->dpd_timeout, 1, INT_MAX },
     };
     for (size_t i = 0; i < ARRAY_SIZE(numbers); i++) {
-        if (numbers[i].value <= 0) {
-            return xasprintf("%s: %d is not a positive number of seconds",
-                             numbers[i].what, numbers[i].value);
+        if (numbers[i].value < numbers[i].min
+            || numbers[i].value > numbers[i].max) {
+            return (numbers[i].max == INT_MAX
+                    ? xasprintf("%s: %d is not a positive number of "
+                                "seconds", numbers[i].what, numbers[i].value)
+                    : xasprintf("%s: %d is not between %d and %d seconds",
+                                numbers[i].what, numbers[i].value,
+                                numbers[i].min, numbers[i].max));
         }
     }
     return NULL;
@@ -781,15 +801,45 @@ view_ids(const struct vpn_tunnel_params *p, enum swan_conf_view view,
     }
 }
 
-/* Appends "SIDEsubnet=CIDR" for one CIDR, "SIDEsubnets={A B ...}" for
- * several. */
+/* Appends IKE identity 'id' as libreswan reads it in ipsec.conf and
+ * ipsec.secrets: NULL (unknown) as %any, and a bare domain name such as
+ * "vpn.example.com" as "@vpn.example.com", because libreswan resolves a
+ * bare name in DNS (and drops it if that fails) where strongswan and
+ * ovn-vpn take it literally.  Addresses, "@fqdn", "user@fqdn" and
+ * distinguished names ("CN=...") are written as they are. */
 static void
-put_subnets(struct ds *ds, const char *side, const char **cidrs, size_t n)
+format_libreswan_id(struct ds *ds, const char *id)
+{
+    ovs_be32 ip;
+
+    if (!id) {
+        ds_put_cstr(ds, SWAN_ANY);
+    } else if (ip_parse(id, &ip) || strchr(id, '@') || strchr(id, '=')) {
+        ds_put_cstr(ds, id);
+    } else {
+        ds_put_format(ds, "@%s", id);
+    }
+}
+
+/* Appends 'key', IKE identity 'id' as format_libreswan_id() writes it, and
+ * a new line. */
+static void
+put_libreswan_id(struct ds *ds, const char *key, const char *id)
+{
+    ds_put_cstr(ds, key);
+    format_libreswan_id(ds, id);
+    ds_put_char(ds, '\n');
+}
+
+/* Appends the line "PREFIXsubnet=CIDR" for one CIDR,
+ * "PREFIXsubnets={A B ...}" for several. */
+static void
+put_subnets(struct ds *ds, const char *prefix, const char **cidrs, size_t n)
 {
     if (n == 1) {
-        ds_put_format(ds, "    %ssubnet=%s\n", side, cidrs[0]);
+        ds_put_format(ds, "%ssubnet=%s\n", prefix, cidrs[0]);
     } else {
-        ds_put_format(ds, "    %ssubnets={", side);
+        ds_put_format(ds, "%ssubnets={", prefix);
         for (size_t i = 0; i < n; i++) {
             ds_put_format(ds, "%s%s", i ? " " : "", cidrs[i]);
         }
@@ -841,14 +891,30 @@ put_swanctl_child(struct ds *ds, const struct vpn_tunnel_params *p,
     ds_put_cstr(ds, "            }\n");
 }
 
-/* Appends the "secret = ..." line of a swanctl.conf secrets entry.  A key
- * is written between double quotes unless strongswan would not take it
- * literally there: its quoted strings give '\' a meaning, and it reads a
- * value that starts with "0x" or "0s" as hex or base64 even when quoted.
- * Such a key is written in hex instead. */
+/* Appends a swanctl.conf "secrets" section that gives pre-shared key 'psk'
+ * to the connection in section 'conn_name', between ids 'own_id' and
+ * 'other_id' (either may be null for an unknown id, which the key then
+ * does not name).
+ *
+ * The key is written between double quotes unless strongswan would not
+ * take it literally there: its quoted strings give '\' a meaning, and it
+ * reads a value that starts with "0x" or "0s" as hex or base64 even when
+ * quoted.  Such a key is written in hex instead. */
 static void
-put_swanctl_secret(struct ds *ds, const char *psk)
+put_swanctl_secrets(struct ds *ds, const char *conn_name,
+                    const char *own_id, const char *other_id,
+                    const char *psk)
 {
+    ds_put_cstr(ds, "secrets {\n");
+    ds_put_format(ds, "    ike-%s {\n", conn_name);
+    int n_ids = 0;
+    if (own_id) {
+        ds_put_format(ds, "        id-%d = %s\n", ++n_ids, own_id);
+    }
+    if (other_id) {
+        ds_put_format(ds, "        id-%d = %s\n", ++n_ids, other_id);
+    }
+
     bool literal = (!strchr(psk, '\\')
                     && !(psk[0] == '0' && psk[1]
                          && strchr("xXsS", psk[1])));
@@ -861,4 +927,6 @@ put_swanctl_secret(struct ds *ds, const char *psk)
         }
         ds_put_char(ds, '\n');
     }
+    ds_put_cstr(ds, "    }\n");
+    ds_put_cstr(ds, "}\n");
 }

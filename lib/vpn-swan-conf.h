@@ -76,6 +76,11 @@
  *
  *     203.0.113.5 198.51.100.7 : PSK "the key"
  *
+ * IKE identities are written as the user gave them, except that libreswan
+ * gets a bare domain name "vpn.example.com" as "@vpn.example.com": it would
+ * otherwise resolve the name in DNS (and drop the id if that fails), while
+ * ovn-vpn, like strongswan, means the literal name.
+ *
  * Several CIDRs on a side use leftsubnets={...}: libreswan then makes one
  * connection per (left, right) pair, named "t1/1x1", "t1/1x2", ... (index
  * 0 on a side that has a single subnet), and negotiates one Child SA per

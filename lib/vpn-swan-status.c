@@ -79,6 +79,7 @@ swan_status_base_len(const char *conn, size_t len)
 {
     size_t i = len;
 
+    /* From the end: digits, 'x', digits, '/'. */
     for (int part = 0; part < 2; part++) {
         size_t digits_end = i;
 
@@ -229,8 +230,9 @@ swan_status_parse_log_line(const char *line, struct swan_status_event *ev)
                        && isdigit((unsigned char) line[1])
                        && isdigit((unsigned char) line[2])
                        && line[3] == ' ');
-    if (prefix && !whack_code
-        && (prefix < 2 || quote[-2] != ':' || quote[-1] != ' ')) {
+    bool after_colon = (prefix >= 2 && line[prefix - 2] == ':'
+                        && line[prefix - 1] == ' ');
+    if (prefix && !whack_code && !after_colon) {
         return false;
     }
 
@@ -418,11 +420,10 @@ swan_status_log_record(struct swan_status_log *log,
     new.seqno = ++log->seqno;
 
     struct swan_status_event **slot;
-    struct shash_node *node = NULL;
     if (new.phase == 1) {
         slot = &t->p1;
     } else {
-        node = shash_find(&t->p2, new.conn);
+        struct shash_node *node = shash_find(&t->p2, new.conn);
         if (!node) {
             node = shash_add(&t->p2, new.conn, NULL);
         }
@@ -497,7 +498,8 @@ swan_status_classify(const struct swan_status_tunnel *t,
     size_t n_up = t ? sset_count(&t->up_conns) : 0;
 
     *reasonp = SWAN_REASON_NONE;
-    if (n_up >= MAX(n_expected_children, 1) && (ike_up || t->ikev1_up)) {
+    if (n_up >= MAX(n_expected_children, 1)
+        && (ike_up || (t && t->ikev1_up))) {
         return SWAN_CONN_CONNECTED;
     }
 
@@ -722,10 +724,8 @@ parse_state(struct swan_status *st, unsigned long serial,
         if (parent) {
             parse_serial(parent + skip, &sa->ike_serial);
         }
-        if (is_any_of(state, state_len, child_up_states)) {
+        if (sa->established || is_any_of(state, state_len, child_up_states)) {
             child_set_up(sa);
-        } else if (sa->established && v1) {
-            sa->tunnel->ikev1_up = true;
         }
         return;
     }
@@ -898,25 +898,24 @@ failure(struct swan_status_event *ev, int phase, enum swan_reason reason,
     va_start(args, format);
     vsnprintf(ev->detail, sizeof ev->detail, format, args);
     va_end(args);
+    ev->detail[strcspn(ev->detail, "\r\n")] = '\0';
     return true;
 }
 
-/* Parses a notification named after 'prefix' at the start of 'msg' into a
- * phase-2 failure of the Child SA, e.g. "IKE_AUTH response rejected Child
- * SA with TS_UNACCEPTABLE". */
+/* Parses the notification 'n' with which a Child SA failed, e.g. after
+ * "IKE_AUTH response rejected Child SA with ", into a phase-2 failure. */
 static bool
-child_rejected(const char *msg, const char *prefix,
-               struct swan_status_event *ev, bool weak)
+child_failed(const char *n, struct swan_status_event *ev, bool weak)
 {
-    char n[64];
-    get_token(msg + strlen(prefix), n, sizeof n);
+    char name[64];
+    get_token(n, name, sizeof name);
 
-    enum swan_reason reason = notification_reason(n, 2);
+    enum swan_reason reason = notification_reason(name, 2);
     if (reason == SWAN_REASON_NONE) {
         reason = SWAN_REASON_NEGOTIATION_FAILED;
     }
     return failure(ev, 2, reason, weak, "%s Child SA (%s)",
-                   weak ? "failed to set up" : "peer rejected the", n);
+                   weak ? "failed to set up" : "peer rejected the", name);
 }
 
 /* Parses a retransmission give-up, "STATE_X: 60 second timeout exceeded
@@ -1058,19 +1057,13 @@ parse_log_message(const char *msg, struct swan_status_event *ev)
         return failure(ev, 2,
                        reason ? reason : SWAN_REASON_NEGOTIATION_FAILED,
                        false, "peer's Child SA proposal refused (%s)", n);
-    } else if (starts_with(msg, "IKE_AUTH response rejected Child SA with ")) {
-        return child_rejected(msg, "IKE_AUTH response rejected Child SA with ",
-                              ev, false);
-    } else if (starts_with(msg,
-                           "CREATE_CHILD_SA failed with error notification ")) {
-        return child_rejected(
-            msg, "CREATE_CHILD_SA failed with error notification ", ev,
-            false);
-    } else if (starts_with(msg, "CHILD SA encountered fatal error: ")) {
-        return child_rejected(msg, "CHILD SA encountered fatal error: ", ev,
-                              true);
-    } else if (starts_with(msg, "CHILD SA failed: ")) {
-        return child_rejected(msg, "CHILD SA failed: ", ev, true);
+    } else if ((p = after(msg, "IKE_AUTH response rejected Child SA with "))
+               || (p = after(msg, "CREATE_CHILD_SA failed with error "
+                             "notification "))) {
+        return child_failed(p, ev, false);
+    } else if ((p = after(msg, "CHILD SA encountered fatal error: "))
+               || (p = after(msg, "CHILD SA failed: "))) {
+        return child_failed(p, ev, true);
     } else if (starts_with(msg, "No IKEv2 connection found with compatible "
                            "Traffic Selectors")
                || starts_with(msg, "cannot respond to IPsec SA request "

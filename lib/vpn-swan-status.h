@@ -42,7 +42,7 @@
  *                    (STATE_V2_ESTABLISHED_IKE_SA, STATE_MAIN_I4,
  *                    STATE_V2_PARENT_I1, ...), its serial "#N" and, for an
  *                    established Child SA, the serial of its IKE SA.  Its
- *                    byte counts are rounded ("ESPin=2KB"): not used.
+ *                    byte counts are truncated to KB or MB: not used.
  *   --trafficstatus  One line per established IPsec SA, with exact
  *                    inBytes= and outBytes= (4.10 prints inBytes with
  *                    "%u", so it wraps at 4 GiB).  No IKE SAs.
@@ -57,7 +57,8 @@
  *
  * Parsing is one pass over the text into a hash map keyed by base name
  * (and one keyed by SA serial, to join --trafficstatus with
- * --showstates), so a poll of 1000 tunnels costs O(lines).
+ * --showstates), so a poll of 1000 tunnels costs O(lines).  Each call
+ * takes complete output; swan_status_clear() starts the next poll.
  *
  * Log.  swan_status_parse_log_line() recognises, in one line of pluto's
  * --logfile (or a whack reply), the failures and successes that matter:
@@ -69,12 +70,28 @@
  * was added, on the initiator and the responder side.  A struct
  * swan_status_log follows a log incrementally (it accepts arbitrary
  * chunks) and remembers, per tunnel, the failures not yet cured by a
- * later success.
+ * later success: an established IKE SA cures a phase-1 failure, an
+ * established Child SA the phase-2 failure of its own conn, re-adding the
+ * conn or restarting pluto all of them.
+ *
+ * A responder picks the conn for an IKE_SA_INIT by IP address pair only,
+ * so when several tunnels share a pair, its phase-1 failures may be
+ * logged under another of them; the initiator's side is always right.
  *
  * Classification.  swan_status_classify() combines a tunnel's status, the
  * number of Child SAs it should have (local CIDRs x peer CIDRs) and its
- * last failure into one of four states, with a reason.  The state and
- * reason strings are what goes into the database and the CLI. */
+ * last uncured failure into one of four states, with a reason:
+ *
+ *   connected      An IKE SA is established (for IKEv1, an IPsec SA may
+ *                  outlive its ISAKMP SA) and every expected conn has an
+ *                  established Child SA.
+ *   phase2-failed  Otherwise, the last failure is in phase 2.
+ *   phase1-failed  Otherwise, the last failure is in phase 1 and no IKE SA
+ *                  is established.
+ *   connecting     Otherwise (reason "none").
+ *
+ * The state and reason strings are what goes into the database and the
+ * CLI. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -188,7 +205,7 @@ enum swan_status_event_type {
     SWAN_EVENT_FAILURE,             /* 'phase', 'reason', 'detail' set. */
     SWAN_EVENT_IKE_UP,              /* An IKE SA was established. */
     SWAN_EVENT_CHILD_UP,            /* A Child SA was established. */
-    SWAN_EVENT_CONN_ADDED,          /* The conn was (re)added. */
+    SWAN_EVENT_CONN_ADDED,          /* The conn was added, maybe again. */
     SWAN_EVENT_RESTART,             /* Pluto started: no tunnel. */
 };
 

@@ -57,6 +57,8 @@ AC_DEFUN([OVN_VPN_CHECK_OVS], [
   AC_MSG_CHECKING([OVS version])
   AC_MSG_RESULT([$OVSVERSION])
   AC_SUBST([OVSVERSION])
+  AC_DEFINE_UNQUOTED([OVN_VPN_OVS_VERSION], ["$OVSVERSION"],
+                     [Version of the OVS library ovn-vpn is built on.])
 
   AC_MSG_CHECKING([for the OVS static library])
   OVS_LIBOPENVSWITCH=$OVSBUILDDIR/lib/.libs/libopenvswitch.a

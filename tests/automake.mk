@@ -4,6 +4,8 @@ EXTRA_DIST += \
 	$(TESTSUITE_AT) \
 	$(TESTSUITE) \
 	tests/atlocal.in \
+	tests/swan-samples \
+	tests/vpn-ovsdb.py \
 	package.m4
 
 TESTSUITE_AT = \
@@ -11,6 +13,7 @@ TESTSUITE_AT = \
 	tests/ovn-vpn-macros.at \
 	tests/schema.at \
 	tests/vpn-validate.at \
+	tests/vpn-swan-status.at \
 	tests/sandbox.at \
 	tests/ovn-vpn-ctl.at
 
@@ -50,3 +53,7 @@ tests_test_vpn_idl_LDADD = $(OVN_VPN_LDADD)
 check_PROGRAMS += tests/test-vpn-validate
 tests_test_vpn_validate_SOURCES = tests/test-vpn-validate.c
 tests_test_vpn_validate_LDADD = $(OVN_VPN_LDADD)
+
+check_PROGRAMS += tests/test-vpn-swan-status
+tests_test_vpn_swan_status_SOURCES = tests/test-vpn-swan-status.c
+tests_test_vpn_swan_status_LDADD = $(OVN_VPN_LDADD)

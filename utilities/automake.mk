@@ -21,3 +21,7 @@ utilities/ovn-vpn-ctl: utilities/ovn-vpn-ctl.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) utilities && \
 	$(do_subst) < $(srcdir)/$@.in > $@.tmp && chmod +x $@.tmp && \
 	mv $@.tmp $@
+
+bin_PROGRAMS += utilities/ovn-vpnctl
+utilities_ovn_vpnctl_SOURCES = utilities/ovn-vpnctl.c
+utilities_ovn_vpnctl_LDADD = $(OVN_VPN_LDADD)

@@ -1,0 +1,2105 @@
+/*
+ * Copyright (c) 2026 The ovn-vpn authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* ovn-vpnctl: the operator's command-line tool for the VPN tables of the
+ * OVN northbound database, built on OVS's db-ctl-base exactly as ovn-nbctl
+ * and ovn-ic-nbctl are: the generic database commands (list, find, get,
+ * set, create, destroy, wait-until, ...) work on every table, and the
+ * vpn-* commands manage gateways, peer gateways and tunnels, validate
+ * them with the shared rules of lib/vpn-validate and lib/vpn-nb before
+ * anything is committed, and print tunnel configurations for libreswan or
+ * strongswan with lib/vpn-swan-conf. */
+
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "command-line.h"
+#include "db-ctl-base.h"
+#include "fatal-signal.h"
+#include "lib/ovn-vpn-nb-idl.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-data.h"
+#include "ovsdb-idl.h"
+#include "packets.h"
+#include "process.h"
+#include "smap.h"
+#include "sset.h"
+#include "stream-ssl.h"
+#include "stream.h"
+#include "svec.h"
+#include "table.h"
+#include "timeval.h"
+#include "util.h"
+#include "vpn-dirs.h"
+#include "vpn-nb.h"
+#include "vpn-params.h"
+#include "vpn-swan-conf.h"
+#include "vpn-validate.h"
+
+VLOG_DEFINE_THIS_MODULE(vpnctl);
+
+/* --db: The database server to contact. */
+static const char *db;
+
+/* --oneline: Write each command's output as a single line? */
+static bool oneline;
+
+/* --dry-run: Do not commit any changes. */
+static bool dry_run;
+
+/* --timeout: Time to wait for a connection to 'db' (or for
+ * vpn-tunnel-wait). */
+static unsigned int timeout;
+
+/* Format for table output; 'format_given' is true if --format was given,
+ * otherwise the vpn-*-list commands print a table rather than the
+ * generic commands' list format. */
+static struct table_style table_style = TABLE_STYLE_DEFAULT;
+static bool format_given;
+
+/* --leader-only, --no-leader-only: Only accept the leader in a cluster. */
+static int leader_only = true;
+
+/* The IDL and the current transaction, for vpnctl_exit() only. */
+static struct ovsdb_idl *the_idl;
+static struct ovsdb_idl_txn *the_idl_txn;
+OVS_NO_RETURN static void vpnctl_exit(int status);
+
+static void vpnctl_cmd_init(void);
+OVS_NO_RETURN static void usage(void);
+static void parse_options(int argc, char *argv[], struct shash *);
+static char *masked_args(char *argv[]);
+static void run_prerequisites(struct ctl_command[], size_t n_commands,
+                              struct ovsdb_idl *);
+static bool do_vpnctl(const char *args, struct ctl_command *, size_t n,
+                      struct ovsdb_idl *);
+
+int
+main(int argc, char *argv[])
+{
+    struct ctl_command *commands;
+    struct shash local_options;
+    size_t n_commands;
+
+    set_program_name(argv[0]);
+    fatal_ignore_sigpipe();
+    vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
+    vlog_set_levels_from_string_assert("reconnect:warn");
+
+    vpnctl_cmd_init();
+
+    /* The command line, with secrets masked, for the log and the
+     * transaction comment. */
+    char *args = masked_args(argv);
+    shash_init(&local_options);
+    parse_options(argc, argv, &local_options);
+    char *error = ctl_parse_commands(argc - optind, argv + optind,
+                                     &local_options, &commands, &n_commands);
+    if (error) {
+        ctl_fatal("%s", error);
+    }
+    VLOG(ctl_might_write_to_db(commands, n_commands) ? VLL_INFO : VLL_DBG,
+         "Called as %s", args);
+
+    ctl_timeout_setup(timeout);
+
+    struct ovsdb_idl *idl = the_idl
+        = ovsdb_idl_create_unconnected(&nbrec_idl_class, false);
+    ovsdb_idl_set_remote(idl, db, false);
+    ovsdb_idl_set_db_change_aware(idl, false);
+    ovsdb_idl_set_leader_only(idl, leader_only);
+    run_prerequisites(commands, n_commands, idl);
+
+    /* As in ovn-nbctl: there is no point in trying to commit more than
+     * once for a given database sequence number. */
+    unsigned int seqno = ovsdb_idl_get_seqno(idl);
+    for (;;) {
+        ovsdb_idl_run(idl);
+        if (!ovsdb_idl_is_alive(idl)) {
+            int retval = ovsdb_idl_get_last_error(idl);
+            ctl_fatal("%s: database connection failed (%s)",
+                      db, ovs_retval_to_string(retval));
+        }
+
+        if (seqno != ovsdb_idl_get_seqno(idl)) {
+            seqno = ovsdb_idl_get_seqno(idl);
+            if (do_vpnctl(args, commands, n_commands, idl)) {
+                free(args);
+                exit(EXIT_SUCCESS);
+            }
+        }
+
+        if (seqno == ovsdb_idl_get_seqno(idl)) {
+            ovsdb_idl_wait(idl);
+            poll_block();
+        }
+    }
+}
+
+/* Returns the command line with the value of every --psk option replaced,
+ * so that the PSK never reaches a log or a transaction comment. */
+static char *
+masked_args(char *argv[])
+{
+    size_t n = 0;
+    while (argv[n]) {
+        n++;
+    }
+    char **copy = xcalloc(n + 1, sizeof *copy);
+    for (size_t i = 0; i < n; i++) {
+        copy[i] = (!strncmp(argv[i], "--psk=", 6)
+                   ? CONST_CAST(char *, "--psk=********") : argv[i]);
+    }
+    char *args = process_escape_args(copy);
+    free(copy);
+    return args;
+}
+
+static void
+parse_options(int argc, char *argv[], struct shash *local_options)
+{
+    enum {
+        OPT_DB = UCHAR_MAX + 1,
+        OPT_ONELINE,
+        OPT_NO_SYSLOG,
+        OPT_DRY_RUN,
+        OPT_LOCAL,
+        OPT_COMMANDS,
+        OPT_OPTIONS,
+        OPT_BOOTSTRAP_CA_CERT,
+        VLOG_OPTION_ENUMS,
+        TABLE_OPTION_ENUMS,
+        SSL_OPTION_ENUMS,
+    };
+    static const struct option global_long_options[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"no-syslog", no_argument, NULL, OPT_NO_SYSLOG},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"oneline", no_argument, NULL, OPT_ONELINE},
+        {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {"commands", no_argument, NULL, OPT_COMMANDS},
+        {"options", no_argument, NULL, OPT_OPTIONS},
+        {"leader-only", no_argument, &leader_only, true},
+        {"no-leader-only", no_argument, &leader_only, false},
+        {"version", no_argument, NULL, 'V'},
+        VLOG_LONG_OPTIONS,
+        STREAM_SSL_LONG_OPTIONS,
+        {"bootstrap-ca-cert", required_argument, NULL, OPT_BOOTSTRAP_CA_CERT},
+        TABLE_LONG_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    const int n_global_long_options = ARRAY_SIZE(global_long_options) - 1;
+
+    char *tmp = ovs_cmdl_long_options_to_short_options(global_long_options);
+    char *short_options = xasprintf("+%s", tmp);
+    free(tmp);
+
+    /* Global options, then every command's own options (which come before
+     * the command's name, as in ovn-nbctl). */
+    struct option *options = xmemdup(global_long_options,
+                                     sizeof global_long_options);
+    size_t allocated_options = ARRAY_SIZE(global_long_options);
+    size_t n_options = n_global_long_options;
+    ctl_add_cmd_options(&options, &n_options, &allocated_options, OPT_LOCAL);
+
+    for (;;) {
+        int idx;
+        int c = getopt_long(argc, argv, short_options, options, &idx);
+        if (c == -1) {
+            break;
+        }
+
+        switch (c) {
+        case OPT_DB:
+            db = optarg;
+            break;
+
+        case OPT_ONELINE:
+            oneline = true;
+            break;
+
+        case OPT_NO_SYSLOG:
+            vlog_set_levels(&this_module, VLF_SYSLOG, VLL_WARN);
+            break;
+
+        case OPT_DRY_RUN:
+            dry_run = true;
+            break;
+
+        case OPT_LOCAL:
+            if (shash_find(local_options, options[idx].name)) {
+                ctl_fatal("'%s' option specified multiple times",
+                          options[idx].name);
+            }
+            shash_add_nocopy(local_options,
+                             xasprintf("--%s", options[idx].name),
+                             nullable_xstrdup(optarg));
+            break;
+
+        case 'h':
+            usage();
+
+        case OPT_COMMANDS:
+            ctl_print_commands();
+            /* fall through */
+
+        case OPT_OPTIONS:
+            ctl_print_options(global_long_options);
+            /* fall through */
+
+        case 'V':
+            vpn_print_version();
+            printf("DB Schema %s\n", nbrec_get_db_version());
+            exit(EXIT_SUCCESS);
+
+        case 't':
+            if (!str_to_uint(optarg, 10, &timeout) || !timeout) {
+                ctl_fatal("value %s on -t or --timeout is invalid", optarg);
+            }
+            break;
+
+        case 'f':
+            format_given = true;
+            table_parse_format(&table_style, optarg);
+            break;
+
+        VLOG_OPTION_HANDLERS
+        STREAM_SSL_OPTION_HANDLERS
+
+        case 'd':
+            table_parse_cell_format(&table_style, optarg);
+            break;
+
+        case OPT_NO_HEADINGS:
+            table_style.headings = false;
+            break;
+
+        case OPT_PRETTY:
+            table_style.json_flags |= JSSF_PRETTY;
+            break;
+
+        case OPT_BARE:
+            format_given = true;
+            table_style.format = TF_LIST;
+            table_style.cell_format = CF_BARE;
+            table_style.headings = false;
+            break;
+
+        case OPT_MAX_COLUMN_WIDTH:
+            table_style.max_column_width = atoi(optarg);
+            break;
+
+        case OPT_BOOTSTRAP_CA_CERT:
+            stream_ssl_set_ca_cert_file(optarg, true);
+            break;
+
+        case '?':
+            exit(EXIT_FAILURE);
+
+        default:
+            ovs_abort(0, "Internal error when parsing option %d.", c);
+
+        case 0:
+            break;
+        }
+    }
+    free(short_options);
+
+    if (!db) {
+        db = vpn_default_nb_db();
+    }
+
+    for (size_t i = n_global_long_options; options[i].name; i++) {
+        free(CONST_CAST(char *, options[i].name));
+    }
+    free(options);
+}
+
+static void
+usage(void)
+{
+    printf("\
+%s: OVN VPN management utility\n\
+\n\
+usage: %s [OPTIONS] COMMAND [ARG...]\n\
+\n\
+Command options come before the command's name, as in ovn-nbctl.\n\
+\n\
+VPN gateway commands:\n\
+  [--may-exist] [--internal-ip=IP] [--chassis=CH[:PRIO],...] [--comment=TEXT]\n\
+  vpn-gateway-add NAME ROUTER SWITCH PUBLIC_IP\n\
+                              create a VPN gateway in VPC ROUTER on SWITCH\n\
+  [--if-exists] vpn-gateway-del NAME...\n\
+                              delete gateways (refused while tunnels use them)\n\
+  vpn-gateway-list            list gateways\n\
+  vpn-gateway-show [NAME]     show one or every gateway\n\
+  [--name=NEW] [--comment=TEXT] [--chassis=CH[:PRIO],...] [--internal-ip=IP]\n\
+  vpn-gateway-set NAME        change a gateway\n\
+\n\
+Peer gateway commands:\n\
+  [--may-exist] [--comment=TEXT] vpn-peer-add NAME IP\n\
+                              create a peer gateway (IP 0.0.0.0: any address)\n\
+  [--if-exists] vpn-peer-del NAME...\n\
+                              delete peers (refused while tunnels use them)\n\
+  vpn-peer-list               list peer gateways\n\
+  [--name=NEW] [--ip=IP] [--comment=TEXT] vpn-peer-set NAME\n\
+                              change a peer gateway\n\
+\n\
+Tunnel commands:\n\
+  --local-cidrs=CIDR,... --peer-cidrs=CIDR,... --psk-file=FILE|--psk=KEY\n\
+  [IKE OPTIONS] [IPSEC OPTIONS] [OTHER OPTIONS] [--may-exist]\n\
+  vpn-tunnel-add NAME GATEWAY PEER\n\
+                              create a tunnel (defaults as documented)\n\
+  [--if-exists] vpn-tunnel-del NAME...\n\
+                              delete tunnels\n\
+  vpn-tunnel-list             list tunnels with their status\n\
+  [--show-secrets] vpn-tunnel-show NAME\n\
+                              show every setting, status and counter\n\
+  [--local-cidrs=CIDR,...] [--peer-cidrs=CIDR,...] vpn-tunnel-set-cidrs NAME\n\
+  [IKE OPTIONS] vpn-tunnel-set-ike NAME\n\
+  [IPSEC OPTIONS] vpn-tunnel-set-ipsec NAME\n\
+  [--name=NEW] [--comment=TEXT] [--psk=KEY|--psk-file=FILE] [OTHER OPTIONS]\n\
+  vpn-tunnel-set NAME         change a tunnel\n\
+  [--peer-view] [--config-format=libreswan|strongswan] [--show-secrets]\n\
+  vpn-tunnel-config NAME      print the tunnel's configuration, from this\n\
+                              platform's view or the remote device's\n\
+  vpn-tunnel-wait NAME STATE  wait (see --timeout) until the tunnel's\n\
+                              connection is STATE (connecting, connected,\n\
+                              phase1-failed, phase2-failed)\n\
+\n\
+IKE options: --ike-version=ikev1|ikev2 --ike-mode=main|aggressive\n\
+  --ike-encryption=3des|aes128|aes192|aes256 --ike-integrity=md5|sha1|sha2-256\n\
+  --ike-dh-group=1|2|5|14|19|20|21|24|31 --ike-lifetime=3600..86400\n\
+  --local-id=IP|FQDN --peer-id=IP|FQDN\n\
+IPsec options: --ipsec-protocol=esp|ah --ipsec-encryption=ALG|none\n\
+  --ipsec-integrity=ALG --pfs=disabled|GROUP --ipsec-lifetime=3600..86400\n\
+Other options: --dpd-action=hold|clear|restart --dpd-delay=SECS\n\
+  --dpd-timeout=SECS --initiator=bi-directional|response-only --comment=TEXT\n\
+\n\
+--psk=KEY puts the key on the command line, where other users of the\n\
+machine can see it; prefer --psk-file=FILE (FILE \"-\" reads stdin).\n\
+\n\
+%s\
+%s\
+\n\
+Options:\n\
+  --db=DATABASE               connect to DATABASE\n\
+                              (default: %s)\n\
+  --no-leader-only            accept any cluster member, not just the leader\n\
+  -t, --timeout=SECS          wait at most SECS seconds\n\
+  --dry-run                   do not commit changes to database\n\
+  --oneline                   print exactly one line of output per command\n",
+           program_name, program_name, ctl_get_db_cmd_usage(),
+           ctl_list_db_tables_usage(), vpn_default_nb_db());
+    table_usage();
+    vlog_usage();
+    printf("\
+  --no-syslog             equivalent to --verbose=vpnctl:syslog:warn\n");
+    printf("\n\
+Other options:\n\
+  -h, --help                  display this help message\n\
+  -V, --version               display version information\n");
+    stream_usage("database", true, true, true);
+    exit(EXIT_SUCCESS);
+}
+
+/* Tables shown by "show". */
+static struct cmd_show_table cmd_show_tables[] = {
+    {&nbrec_table_vpn_gateway,
+     &nbrec_vpn_gateway_col_name,
+     {&nbrec_vpn_gateway_col_public_ip, &nbrec_vpn_gateway_col_chassis,
+      &nbrec_vpn_gateway_col_status},
+     {NULL, NULL, NULL}},
+
+    {&nbrec_table_vpn_peer,
+     &nbrec_vpn_peer_col_name,
+     {&nbrec_vpn_peer_col_ip, NULL, NULL},
+     {NULL, NULL, NULL}},
+
+    {&nbrec_table_vpn_tunnel,
+     &nbrec_vpn_tunnel_col_name,
+     {&nbrec_vpn_tunnel_col_local_cidrs, &nbrec_vpn_tunnel_col_peer_cidrs,
+      &nbrec_vpn_tunnel_col_status},
+     {NULL, NULL, NULL}},
+
+    {NULL, NULL, {NULL, NULL, NULL}, {NULL, NULL, NULL}},
+};
+
+/* Lookup of rows by name for the generic commands. */
+static const struct ctl_table_class tables[NBREC_N_TABLES] = {
+    [NBREC_TABLE_VPN_GATEWAY].row_ids[0]
+    = {&nbrec_vpn_gateway_col_name, NULL, NULL},
+    [NBREC_TABLE_VPN_PEER].row_ids[0]
+    = {&nbrec_vpn_peer_col_name, NULL, NULL},
+    [NBREC_TABLE_VPN_TUNNEL].row_ids[0]
+    = {&nbrec_vpn_tunnel_col_name, NULL, NULL},
+    [NBREC_TABLE_LOGICAL_SWITCH].row_ids[0]
+    = {&nbrec_logical_switch_col_name, NULL, NULL},
+    [NBREC_TABLE_LOGICAL_SWITCH_PORT].row_ids[0]
+    = {&nbrec_logical_switch_port_col_name, NULL, NULL},
+    [NBREC_TABLE_LOGICAL_ROUTER].row_ids[0]
+    = {&nbrec_logical_router_col_name, NULL, NULL},
+    [NBREC_TABLE_LOGICAL_ROUTER_PORT].row_ids[0]
+    = {&nbrec_logical_router_port_col_name, NULL, NULL},
+    [NBREC_TABLE_ADDRESS_SET].row_ids[0]
+    = {&nbrec_address_set_col_name, NULL, NULL},
+    [NBREC_TABLE_NAT].row_ids[0]
+    = {&nbrec_nat_col_external_ip, NULL, NULL},
+};
+
+/* Prerequisites. */
+
+/* Monitors what the vpn-* commands and the shared checks read: the VPN
+ * tables whole, and the stock columns that describe VPCs, subnets,
+ * addresses and NAT. */
+static void
+add_all_columns(struct ovsdb_idl *idl, const struct ovsdb_idl_table_class *tc)
+{
+    for (size_t i = 0; i < tc->n_columns; i++) {
+        ovsdb_idl_add_column(idl, &tc->columns[i]);
+    }
+}
+
+static void
+pre_vpn(struct ctl_context *ctx)
+{
+    add_all_columns(ctx->idl, &nbrec_table_vpn_gateway);
+    add_all_columns(ctx->idl, &nbrec_table_vpn_peer);
+    add_all_columns(ctx->idl, &nbrec_table_vpn_tunnel);
+
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_router_col_name);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_router_col_ports);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_router_col_nat);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_router_port_col_name);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_router_port_col_networks);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_switch_col_name);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_switch_col_ports);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_switch_port_col_name);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_switch_port_col_type);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_logical_switch_port_col_options);
+    ovsdb_idl_add_column(ctx->idl,
+                         &nbrec_logical_switch_port_col_addresses);
+    ovsdb_idl_add_column(ctx->idl,
+                         &nbrec_logical_switch_port_col_external_ids);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_nat_col_external_ip);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_nat_col_logical_ip);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_nat_col_type);
+    ovsdb_idl_add_column(ctx->idl, &nbrec_nat_col_external_ids);
+}
+
+/* Row lookup. */
+
+static const struct nbrec_vpn_gateway *
+find_gateway(struct ctl_context *ctx, const char *id, bool must_exist)
+{
+    const struct nbrec_vpn_gateway *gw;
+    struct uuid uuid;
+    bool is_uuid = uuid_from_string(&uuid, id);
+    NBREC_VPN_GATEWAY_FOR_EACH (gw, ctx->idl) {
+        if (!strcmp(gw->name, id)
+            || (is_uuid && uuid_equals(&uuid, &gw->header_.uuid))) {
+            return gw;
+        }
+    }
+    if (must_exist) {
+        ctl_error(ctx, "%s: VPN gateway not found", id);
+    }
+    return NULL;
+}
+
+static const struct nbrec_vpn_peer *
+find_peer(struct ctl_context *ctx, const char *id, bool must_exist)
+{
+    const struct nbrec_vpn_peer *peer;
+    struct uuid uuid;
+    bool is_uuid = uuid_from_string(&uuid, id);
+    NBREC_VPN_PEER_FOR_EACH (peer, ctx->idl) {
+        if (!strcmp(peer->name, id)
+            || (is_uuid && uuid_equals(&uuid, &peer->header_.uuid))) {
+            return peer;
+        }
+    }
+    if (must_exist) {
+        ctl_error(ctx, "%s: peer gateway not found", id);
+    }
+    return NULL;
+}
+
+static const struct nbrec_vpn_tunnel *
+find_tunnel(struct ctl_context *ctx, const char *id, bool must_exist)
+{
+    const struct nbrec_vpn_tunnel *t;
+    struct uuid uuid;
+    bool is_uuid = uuid_from_string(&uuid, id);
+    NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
+        if (!strcmp(t->name, id)
+            || (is_uuid && uuid_equals(&uuid, &t->header_.uuid))) {
+            return t;
+        }
+    }
+    if (must_exist) {
+        ctl_error(ctx, "%s: tunnel not found", id);
+    }
+    return NULL;
+}
+
+static const struct nbrec_logical_router *
+find_router(struct ctl_context *ctx, const char *id)
+{
+    const struct nbrec_logical_router *lr, *found = NULL;
+    struct uuid uuid;
+    bool is_uuid = uuid_from_string(&uuid, id);
+    NBREC_LOGICAL_ROUTER_FOR_EACH (lr, ctx->idl) {
+        if (is_uuid && uuid_equals(&uuid, &lr->header_.uuid)) {
+            return lr;
+        }
+        if (!strcmp(lr->name, id)) {
+            if (found) {
+                ctl_error(ctx, "router: multiple routers named %s; use its "
+                          "UUID", id);
+                return NULL;
+            }
+            found = lr;
+        }
+    }
+    if (!found) {
+        ctl_error(ctx, "router: %s: logical router not found", id);
+    }
+    return found;
+}
+
+static const struct nbrec_logical_switch *
+find_switch(struct ctl_context *ctx, const char *id)
+{
+    const struct nbrec_logical_switch *ls, *found = NULL;
+    struct uuid uuid;
+    bool is_uuid = uuid_from_string(&uuid, id);
+    NBREC_LOGICAL_SWITCH_FOR_EACH (ls, ctx->idl) {
+        if (is_uuid && uuid_equals(&uuid, &ls->header_.uuid)) {
+            return ls;
+        }
+        if (!strcmp(ls->name, id)) {
+            if (found) {
+                ctl_error(ctx, "logical_switch: multiple switches named %s; "
+                          "use its UUID", id);
+                return NULL;
+            }
+            found = ls;
+        }
+    }
+    if (!found) {
+        ctl_error(ctx, "logical_switch: %s: logical switch not found", id);
+    }
+    return found;
+}
+
+/* Validation of what the transaction is about to commit: every check
+ * failure becomes the command's error, so nothing is written. */
+
+static bool
+report(struct ctl_context *ctx, const char *name, char *error)
+{
+    if (error) {
+        ctl_error(ctx, "%s: %s", name, error);
+        free(error);
+        return false;
+    }
+    return true;
+}
+
+static bool
+check_gateway(struct ctl_context *ctx, const struct nbrec_vpn_gateway *gw)
+{
+    return report(ctx, gw->name, vpn_nb_check_gateway(gw, ctx->idl));
+}
+
+static bool
+check_tunnels(struct ctl_context *ctx,
+              const struct nbrec_vpn_tunnel **tunnels, size_t n)
+{
+    struct vpn_nb_index index;
+    vpn_nb_index_init(&index);
+    vpn_nb_index_build(&index, ctx->idl);
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = report(ctx, tunnels[i]->name,
+                    vpn_nb_check_tunnel(tunnels[i], &index));
+    }
+    vpn_nb_index_destroy(&index);
+    return ok;
+}
+
+static bool
+check_tunnel(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t)
+{
+    return check_tunnels(ctx, &t, 1);
+}
+
+/* Checks every tunnel that uses 'gw' or 'peer' (either may be NULL). */
+static bool
+check_tunnels_of(struct ctl_context *ctx,
+                 const struct nbrec_vpn_gateway *gw,
+                 const struct nbrec_vpn_peer *peer)
+{
+    const struct nbrec_vpn_tunnel **tunnels = NULL;
+    size_t n = 0, allocated = 0;
+    const struct nbrec_vpn_tunnel *t;
+    NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
+        if (t->gateway == gw || t->peer == peer) {
+            if (n >= allocated) {
+                tunnels = x2nrealloc(tunnels, &allocated, sizeof *tunnels);
+            }
+            tunnels[n++] = t;
+        }
+    }
+    bool ok = check_tunnels(ctx, tunnels, n);
+    free(tunnels);
+    return ok;
+}
+
+/* Adds the non-empty words of 's', separated by any of 'delimiters', to
+ * 'words' in order. */
+static void
+split_words(struct svec *words, const char *s, const char *delimiters)
+{
+    char *copy = xstrdup(s);
+    char *save = NULL;
+    for (char *word = strtok_r(copy, delimiters, &save); word;
+         word = strtok_r(NULL, delimiters, &save)) {
+        svec_add(words, word);
+    }
+    free(copy);
+}
+
+/* Parses "--chassis=CH[:PRIO],..." into 'names' and 'prios'.  A chassis
+ * without a priority gets one below the previous (so that the list's
+ * order is the preference order). */
+static char *
+parse_chassis(const char *arg, struct svec *names, int64_t **priosp,
+              size_t *n)
+{
+    struct svec words = SVEC_EMPTY_INITIALIZER;
+    split_words(&words, arg, ",");
+    int64_t *prios = xcalloc(MAX(words.n, 1), sizeof *prios);
+    int next = 32767;
+    char *error = NULL;
+
+    for (size_t i = 0; i < words.n && !error; i++) {
+        char *name = xstrdup(words.names[i]);
+        char *colon = strchr(name, ':');
+        int prio = next;
+        if (colon) {
+            *colon = '\0';
+            error = vpn_parse_int("chassis", colon + 1, 0, 32767, &prio);
+        }
+        if (!error && !name[0]) {
+            error = xstrdup("chassis: empty chassis name");
+        }
+        if (!error && svec_contains_unsorted(names, name)) {
+            error = xasprintf("chassis: %s listed twice", name);
+        }
+        if (!error) {
+            svec_add(names, name);
+            prios[names->n - 1] = prio;
+            next = MAX(prio - 1, 0);
+        }
+        free(name);
+    }
+    svec_destroy(&words);
+    if (error) {
+        free(prios);
+        return error;
+    }
+    *priosp = prios;
+    *n = names->n;
+    return NULL;
+}
+
+static bool
+set_gateway_chassis(struct ctl_context *ctx,
+                    const struct nbrec_vpn_gateway *gw, const char *arg)
+{
+    struct svec names = SVEC_EMPTY_INITIALIZER;
+    int64_t *prios;
+    size_t n;
+    char *error = parse_chassis(arg, &names, &prios, &n);
+    if (error) {
+        svec_destroy(&names);
+        return report(ctx, gw->name, error);
+    }
+    nbrec_vpn_gateway_set_chassis(gw, (const char **) names.names, prios, n);
+    svec_destroy(&names);
+    free(prios);
+    return true;
+}
+
+/* Gateway commands. */
+
+static void
+cmd_vpn_gateway_add(struct ctl_context *ctx)
+{
+    const char *name = ctx->argv[1];
+    bool may_exist = shash_find(&ctx->options, "--may-exist") != NULL;
+
+    if (find_gateway(ctx, name, false)) {
+        if (!may_exist) {
+            ctl_error(ctx, "%s: a VPN gateway with this name already exists",
+                      name);
+        }
+        return;
+    }
+    char *error = vpn_check_name("name", name);
+    if (!report(ctx, name, error)) {
+        return;
+    }
+    const struct nbrec_logical_router *lr = find_router(ctx, ctx->argv[2]);
+    if (!lr) {
+        return;
+    }
+    const struct nbrec_logical_switch *ls = find_switch(ctx, ctx->argv[3]);
+    if (!ls) {
+        return;
+    }
+
+    const struct nbrec_vpn_gateway *gw = nbrec_vpn_gateway_insert(ctx->txn);
+    nbrec_vpn_gateway_set_name(gw, name);
+    nbrec_vpn_gateway_set_router(gw, lr);
+    nbrec_vpn_gateway_set_logical_switch(gw, ls);
+    nbrec_vpn_gateway_set_public_ip(gw, ctx->argv[4]);
+    int64_t now = time_wall_msec();
+    nbrec_vpn_gateway_set_created_at(gw, &now, 1);
+
+    const char *internal_ip = shash_find_data(&ctx->options,
+                                              "--internal-ip");
+    if (internal_ip) {
+        nbrec_vpn_gateway_set_internal_ip(gw, internal_ip);
+    }
+    const char *comment = shash_find_data(&ctx->options, "--comment");
+    if (comment) {
+        nbrec_vpn_gateway_set_comment(gw, comment);
+    }
+    const char *chassis = shash_find_data(&ctx->options, "--chassis");
+    if (chassis && !set_gateway_chassis(ctx, gw, chassis)) {
+        return;
+    }
+    check_gateway(ctx, gw);
+}
+
+static void
+cmd_vpn_gateway_del(struct ctl_context *ctx)
+{
+    bool if_exists = shash_find(&ctx->options, "--if-exists") != NULL;
+
+    for (int i = 1; i < ctx->argc; i++) {
+        const struct nbrec_vpn_gateway *gw = find_gateway(ctx, ctx->argv[i],
+                                                          !if_exists);
+        if (!gw) {
+            if (ctx->error) {
+                return;
+            }
+            continue;
+        }
+        struct svec users = SVEC_EMPTY_INITIALIZER;
+        const struct nbrec_vpn_tunnel *t;
+        NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
+            if (t->gateway == gw) {
+                svec_add(&users, t->name);
+            }
+        }
+        if (users.n) {
+            svec_sort(&users);
+            char *list = svec_join(&users, ", ", "");
+            ctl_error(ctx, "%s: VPN gateway is used by tunnel%s %s; delete "
+                      "%s first", gw->name, users.n > 1 ? "s" : "", list,
+                      users.n > 1 ? "them" : "it");
+            free(list);
+            svec_destroy(&users);
+            return;
+        }
+        svec_destroy(&users);
+        nbrec_vpn_gateway_delete(gw);
+    }
+}
+
+static size_t
+count_tunnels(struct ctl_context *ctx, const struct nbrec_vpn_gateway *gw,
+              const struct nbrec_vpn_peer *peer)
+{
+    size_t n = 0;
+    const struct nbrec_vpn_tunnel *t;
+    NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
+        n += (gw && t->gateway == gw) || (peer && t->peer == peer);
+    }
+    return n;
+}
+
+static const char *
+status_of(const struct smap *status, const char *key)
+{
+    const char *value = smap_get(status, key);
+    return value && value[0] ? value : "-";
+}
+
+static void
+add_text_cell(struct table *table, const char *text)
+{
+    table_add_cell(table)->text = xstrdup(text);
+}
+
+static void
+add_format_cell(struct table *table, const char *format, ...)
+    OVS_PRINTF_FORMAT(2, 3);
+
+static void
+add_format_cell(struct table *table, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    table_add_cell(table)->text = xvasprintf(format, args);
+    va_end(args);
+}
+
+static char *
+format_time(const int64_t *msec, size_t n)
+{
+    return n ? xastrftime_msec("%Y-%m-%dT%H:%M:%SZ", msec[0], true)
+             : xstrdup("-");
+}
+
+static struct table *
+new_table(const char *columns[])
+{
+    struct table *table = xmalloc(sizeof *table);
+    table_init(table);
+    for (const char **c = columns; *c; c++) {
+        table_add_column(table, "%s", *c);
+    }
+    return table;
+}
+
+static void
+cmd_vpn_gateway_list(struct ctl_context *ctx)
+{
+    static const char *columns[] = {
+        "name", "id", "vpc", "subnet", "public_ip", "tunnels", "status",
+        NULL
+    };
+    struct table *table = new_table(columns);
+
+    struct smap sorted = SMAP_INITIALIZER(&sorted);
+    const struct nbrec_vpn_gateway *gw;
+    NBREC_VPN_GATEWAY_FOR_EACH (gw, ctx->idl) {
+        smap_add_format(&sorted, gw->name, UUID_FMT,
+                        UUID_ARGS(&gw->header_.uuid));
+    }
+    const struct smap_node **nodes = smap_sort(&sorted);
+    for (size_t i = 0; i < smap_count(&sorted); i++) {
+        gw = find_gateway(ctx, nodes[i]->key, true);
+        table_add_row(table);
+        add_text_cell(table, gw->name);
+        add_format_cell(table, UUID_FMT, UUID_ARGS(&gw->header_.uuid));
+        add_text_cell(table, gw->router->name);
+        add_text_cell(table, gw->logical_switch->name);
+        add_text_cell(table, gw->public_ip);
+        add_format_cell(table, "%"PRIuSIZE, count_tunnels(ctx, gw, NULL));
+        add_text_cell(table, status_of(&gw->status, "state"));
+    }
+    free(nodes);
+    smap_destroy(&sorted);
+    ctx->table = table;
+}
+
+static void
+show_gateway(struct ctl_context *ctx, const struct nbrec_vpn_gateway *gw)
+{
+    struct ds *s = &ctx->output;
+    ds_put_format(s, "gateway %s ("UUID_FMT")\n", gw->name,
+                  UUID_ARGS(&gw->header_.uuid));
+    ds_put_format(s, "    vpc: %s\n", gw->router->name);
+    ds_put_format(s, "    subnet: %s\n", gw->logical_switch->name);
+    ds_put_format(s, "    public_ip: %s\n", gw->public_ip);
+    ds_put_format(s, "    internal_ip: %s\n",
+                  gw->internal_ip ? gw->internal_ip
+                  : status_of(&gw->status, "internal_ip"));
+    if (gw->n_chassis) {
+        ds_put_cstr(s, "    chassis:");
+        for (size_t i = 0; i < gw->n_chassis; i++) {
+            ds_put_format(s, " %s:%"PRId64, gw->key_chassis[i],
+                          gw->value_chassis[i]);
+        }
+        ds_put_char(s, '\n');
+    }
+    if (gw->comment) {
+        ds_put_format(s, "    comment: %s\n", gw->comment);
+    }
+    char *created = format_time(gw->created_at, gw->n_created_at);
+    ds_put_format(s, "    created: %s\n", created);
+    free(created);
+    ds_put_format(s, "    status: %s\n", status_of(&gw->status, "state"));
+    const char *reason = smap_get(&gw->status, "reason");
+    if (reason) {
+        ds_put_format(s, "    reason: %s\n", reason);
+    }
+    const char *chassis = smap_get(&gw->status, "chassis");
+    if (chassis) {
+        ds_put_format(s, "    active chassis: %s\n", chassis);
+    }
+
+    struct sset tunnels = SSET_INITIALIZER(&tunnels);
+    const struct nbrec_vpn_tunnel *t;
+    NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
+        if (t->gateway == gw) {
+            sset_add(&tunnels, t->name);
+        }
+    }
+    if (!sset_is_empty(&tunnels)) {
+        ds_put_cstr(s, "    tunnels:");
+        const char **names = sset_sort(&tunnels);
+        for (size_t i = 0; i < sset_count(&tunnels); i++) {
+            ds_put_format(s, " %s", names[i]);
+        }
+        free(names);
+        ds_put_char(s, '\n');
+    }
+    sset_destroy(&tunnels);
+}
+
+static void
+cmd_vpn_gateway_show(struct ctl_context *ctx)
+{
+    if (ctx->argc > 1) {
+        const struct nbrec_vpn_gateway *gw = find_gateway(ctx, ctx->argv[1],
+                                                          true);
+        if (gw) {
+            show_gateway(ctx, gw);
+        }
+        return;
+    }
+
+    struct sset names = SSET_INITIALIZER(&names);
+    const struct nbrec_vpn_gateway *gw;
+    NBREC_VPN_GATEWAY_FOR_EACH (gw, ctx->idl) {
+        sset_add(&names, gw->name);
+    }
+    const char **sorted = sset_sort(&names);
+    for (size_t i = 0; i < sset_count(&names); i++) {
+        show_gateway(ctx, find_gateway(ctx, sorted[i], true));
+    }
+    free(sorted);
+    sset_destroy(&names);
+}
+
+static void
+cmd_vpn_gateway_set(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_gateway *gw = find_gateway(ctx, ctx->argv[1],
+                                                      true);
+    if (!gw) {
+        return;
+    }
+    const char *name = shash_find_data(&ctx->options, "--name");
+    if (name) {
+        if (strcmp(name, gw->name) && find_gateway(ctx, name, false)) {
+            ctl_error(ctx, "%s: a VPN gateway with this name already exists",
+                      name);
+            return;
+        }
+        nbrec_vpn_gateway_set_name(gw, name);
+    }
+    const char *comment = shash_find_data(&ctx->options, "--comment");
+    if (comment) {
+        nbrec_vpn_gateway_set_comment(gw, comment[0] ? comment : NULL);
+    }
+    const char *internal_ip = shash_find_data(&ctx->options,
+                                              "--internal-ip");
+    if (internal_ip) {
+        nbrec_vpn_gateway_set_internal_ip(gw, internal_ip[0] ? internal_ip
+                                                             : NULL);
+    }
+    const char *chassis = shash_find_data(&ctx->options, "--chassis");
+    if (chassis && !set_gateway_chassis(ctx, gw, chassis)) {
+        return;
+    }
+    if (check_gateway(ctx, gw)) {
+        check_tunnels_of(ctx, gw, NULL);
+    }
+}
+
+/* Peer commands. */
+
+static void
+cmd_vpn_peer_add(struct ctl_context *ctx)
+{
+    const char *name = ctx->argv[1];
+    bool may_exist = shash_find(&ctx->options, "--may-exist") != NULL;
+
+    if (find_peer(ctx, name, false)) {
+        if (!may_exist) {
+            ctl_error(ctx, "%s: a peer gateway with this name already "
+                      "exists", name);
+        }
+        return;
+    }
+    const struct nbrec_vpn_peer *peer = nbrec_vpn_peer_insert(ctx->txn);
+    nbrec_vpn_peer_set_name(peer, name);
+    nbrec_vpn_peer_set_ip(peer, ctx->argv[2]);
+    int64_t now = time_wall_msec();
+    nbrec_vpn_peer_set_created_at(peer, &now, 1);
+    const char *comment = shash_find_data(&ctx->options, "--comment");
+    if (comment) {
+        nbrec_vpn_peer_set_comment(peer, comment);
+    }
+    report(ctx, name, vpn_nb_check_peer(peer));
+}
+
+static void
+cmd_vpn_peer_del(struct ctl_context *ctx)
+{
+    bool if_exists = shash_find(&ctx->options, "--if-exists") != NULL;
+
+    for (int i = 1; i < ctx->argc; i++) {
+        const struct nbrec_vpn_peer *peer = find_peer(ctx, ctx->argv[i],
+                                                      !if_exists);
+        if (!peer) {
+            if (ctx->error) {
+                return;
+            }
+            continue;
+        }
+        struct svec users = SVEC_EMPTY_INITIALIZER;
+        const struct nbrec_vpn_tunnel *t;
+        NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
+            if (t->peer == peer) {
+                svec_add(&users, t->name);
+            }
+        }
+        if (users.n) {
+            svec_sort(&users);
+            char *list = svec_join(&users, ", ", "");
+            ctl_error(ctx, "%s: peer gateway is used by tunnel%s %s; delete "
+                      "%s first", peer->name, users.n > 1 ? "s" : "", list,
+                      users.n > 1 ? "them" : "it");
+            free(list);
+            svec_destroy(&users);
+            return;
+        }
+        svec_destroy(&users);
+        nbrec_vpn_peer_delete(peer);
+    }
+}
+
+static void
+cmd_vpn_peer_list(struct ctl_context *ctx)
+{
+    static const char *columns[] = {
+        "name", "id", "ip", "tunnels", NULL
+    };
+    struct table *table = new_table(columns);
+
+    struct sset names = SSET_INITIALIZER(&names);
+    const struct nbrec_vpn_peer *peer;
+    NBREC_VPN_PEER_FOR_EACH (peer, ctx->idl) {
+        sset_add(&names, peer->name);
+    }
+    const char **sorted = sset_sort(&names);
+    for (size_t i = 0; i < sset_count(&names); i++) {
+        peer = find_peer(ctx, sorted[i], true);
+        table_add_row(table);
+        add_text_cell(table, peer->name);
+        add_format_cell(table, UUID_FMT, UUID_ARGS(&peer->header_.uuid));
+        add_text_cell(table, peer->ip);
+        add_format_cell(table, "%"PRIuSIZE, count_tunnels(ctx, NULL, peer));
+    }
+    free(sorted);
+    sset_destroy(&names);
+    ctx->table = table;
+}
+
+static void
+cmd_vpn_peer_set(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_peer *peer = find_peer(ctx, ctx->argv[1], true);
+    if (!peer) {
+        return;
+    }
+    const char *name = shash_find_data(&ctx->options, "--name");
+    if (name) {
+        if (strcmp(name, peer->name) && find_peer(ctx, name, false)) {
+            ctl_error(ctx, "%s: a peer gateway with this name already "
+                      "exists", name);
+            return;
+        }
+        nbrec_vpn_peer_set_name(peer, name);
+    }
+    const char *ip = shash_find_data(&ctx->options, "--ip");
+    if (ip) {
+        nbrec_vpn_peer_set_ip(peer, ip);
+    }
+    const char *comment = shash_find_data(&ctx->options, "--comment");
+    if (comment) {
+        nbrec_vpn_peer_set_comment(peer, comment[0] ? comment : NULL);
+    }
+    if (report(ctx, peer->name, vpn_nb_check_peer(peer))) {
+        check_tunnels_of(ctx, NULL, peer);
+    }
+}
+
+/* Tunnel options. */
+
+/* Reads the PSK from --psk or --psk-file into '*pskp'.  Returns false (with
+ * the context's error set) on failure; true with '*pskp' NULL if neither
+ * option was given. */
+static bool
+read_psk(struct ctl_context *ctx, const char *name, char **pskp)
+{
+    const char *psk = shash_find_data(&ctx->options, "--psk");
+    const char *file = shash_find_data(&ctx->options, "--psk-file");
+
+    *pskp = NULL;
+    if (psk && file) {
+        ctl_error(ctx, "%s: psk: give --psk or --psk-file, not both", name);
+        return false;
+    }
+    if (psk) {
+        *pskp = xstrdup(psk);
+        return true;
+    }
+    if (!file) {
+        return true;
+    }
+
+    FILE *stream = !strcmp(file, "-") ? stdin : fopen(file, "r");
+    if (!stream) {
+        ctl_error(ctx, "%s: psk: cannot open %s (%s)", name, file,
+                  ovs_strerror(errno));
+        return false;
+    }
+    struct ds s = DS_EMPTY_INITIALIZER;
+    int error = ds_get_line(&s, stream) ? ferror(stream) : 0;
+    if (stream != stdin) {
+        fclose(stream);
+    }
+    if (error) {
+        ctl_error(ctx, "%s: psk: cannot read %s", name, file);
+        ds_destroy(&s);
+        return false;
+    }
+    *pskp = ds_steal_cstr(&s);
+    return true;
+}
+
+static bool
+set_cidrs(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
+          const char *option, const char *field,
+          void (*setter)(const struct nbrec_vpn_tunnel *, const char **,
+                         size_t))
+{
+    const char *arg = shash_find_data(&ctx->options, option);
+    if (!arg) {
+        return true;
+    }
+    struct svec cidrs = SVEC_EMPTY_INITIALIZER;
+    split_words(&cidrs, arg, ", ");
+    for (size_t i = 0; i < cidrs.n; i++) {
+        struct vpn_cidr cidr;
+        char *error = vpn_cidr_parse(field, cidrs.names[i], &cidr);
+        if (error) {
+            svec_destroy(&cidrs);
+            return report(ctx, t->name, error);
+        }
+    }
+    setter(t, (const char **) cidrs.names, cidrs.n);
+    svec_destroy(&cidrs);
+    return true;
+}
+
+/* A string-valued enumeration option and its column. */
+struct enum_option {
+    const char *option;
+    const char *field;
+    char *(*check)(const char *field, const char *);
+    void (*set)(const struct nbrec_vpn_tunnel *, const char *);
+};
+
+/* An integer-valued option and its column. */
+struct int_option {
+    const char *option;
+    const char *field;
+    int min, max;
+    void (*set)(const struct nbrec_vpn_tunnel *, const int64_t *, size_t);
+};
+
+static const struct enum_option ike_enum_options[] = {
+    {"--ike-version", "ike_version", vpn_check_ike_version,
+     nbrec_vpn_tunnel_set_ike_version},
+    {"--ike-mode", "ike_mode", vpn_check_ike_mode,
+     nbrec_vpn_tunnel_set_ike_mode},
+    {"--ike-encryption", "ike_encryption", vpn_check_encryption,
+     nbrec_vpn_tunnel_set_ike_encryption},
+    {"--ike-integrity", "ike_integrity", vpn_check_integrity,
+     nbrec_vpn_tunnel_set_ike_integrity},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct enum_option ipsec_enum_options[] = {
+    {"--ipsec-protocol", "ipsec_protocol", vpn_check_ipsec_protocol,
+     nbrec_vpn_tunnel_set_ipsec_protocol},
+    {"--ipsec-integrity", "ipsec_integrity", vpn_check_integrity,
+     nbrec_vpn_tunnel_set_ipsec_integrity},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct enum_option other_enum_options[] = {
+    {"--dpd-action", "dpd_action", vpn_check_dpd_action,
+     nbrec_vpn_tunnel_set_dpd_action},
+    {"--initiator", "initiator", vpn_check_initiator,
+     nbrec_vpn_tunnel_set_initiator},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct int_option ike_int_options[] = {
+    {"--ike-lifetime", "ike_lifetime", VPN_LIFETIME_MIN, VPN_LIFETIME_MAX,
+     nbrec_vpn_tunnel_set_ike_lifetime},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static const struct int_option ipsec_int_options[] = {
+    {"--ipsec-lifetime", "ipsec_lifetime", VPN_LIFETIME_MIN,
+     VPN_LIFETIME_MAX, nbrec_vpn_tunnel_set_ipsec_lifetime},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static const struct int_option other_int_options[] = {
+    {"--dpd-delay", "dpd_delay", VPN_DPD_DELAY_MIN, VPN_DPD_DELAY_MAX,
+     nbrec_vpn_tunnel_set_dpd_delay},
+    {"--dpd-timeout", "dpd_timeout", VPN_DPD_TIMEOUT_MIN,
+     VPN_DPD_TIMEOUT_MAX, nbrec_vpn_tunnel_set_dpd_timeout},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static bool
+apply_enum_options(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
+                   const struct enum_option *opts)
+{
+    for (; opts->option; opts++) {
+        const char *arg = shash_find_data(&ctx->options, opts->option);
+        if (arg) {
+            if (!report(ctx, t->name, opts->check(opts->field, arg))) {
+                return false;
+            }
+            opts->set(t, arg);
+        }
+    }
+    return true;
+}
+
+static bool
+apply_int_options(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
+                  const struct int_option *opts)
+{
+    for (; opts->option; opts++) {
+        const char *arg = shash_find_data(&ctx->options, opts->option);
+        if (arg) {
+            int value;
+            if (!report(ctx, t->name, vpn_parse_int(opts->field, arg,
+                                                    opts->min, opts->max,
+                                                    &value))) {
+                return false;
+            }
+            int64_t v = value;
+            opts->set(t, &v, 1);
+        }
+    }
+    return true;
+}
+
+static bool
+apply_ike_options(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t)
+{
+    if (!apply_enum_options(ctx, t, ike_enum_options)
+        || !apply_int_options(ctx, t, ike_int_options)) {
+        return false;
+    }
+    const char *arg = shash_find_data(&ctx->options, "--ike-dh-group");
+    if (arg) {
+        int group;
+        if (!report(ctx, t->name,
+                    vpn_parse_dh_group("ike_dh_group", arg, &group))) {
+            return false;
+        }
+        int64_t g = group;
+        nbrec_vpn_tunnel_set_ike_dh_group(t, &g, 1);
+    }
+    static const struct {
+        const char *option, *field;
+        void (*set)(const struct nbrec_vpn_tunnel *, const char *);
+    } ids[] = {
+        {"--local-id", "local_id", nbrec_vpn_tunnel_set_local_id},
+        {"--peer-id", "peer_id", nbrec_vpn_tunnel_set_peer_id},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+        arg = shash_find_data(&ctx->options, ids[i].option);
+        if (arg && !arg[0]) {
+            ids[i].set(t, NULL);
+        } else if (arg) {
+            if (!report(ctx, t->name, vpn_check_id(ids[i].field, arg))) {
+                return false;
+            }
+            ids[i].set(t, arg);
+        }
+    }
+    return true;
+}
+
+static bool
+apply_ipsec_options(struct ctl_context *ctx,
+                    const struct nbrec_vpn_tunnel *t)
+{
+    if (!apply_enum_options(ctx, t, ipsec_enum_options)
+        || !apply_int_options(ctx, t, ipsec_int_options)) {
+        return false;
+    }
+    const char *proto = shash_find_data(&ctx->options, "--ipsec-protocol");
+    const char *enc = shash_find_data(&ctx->options, "--ipsec-encryption");
+    if (enc && strcmp(enc, "none")) {
+        if (!report(ctx, t->name,
+                    vpn_check_encryption("ipsec_encryption", enc))) {
+            return false;
+        }
+        nbrec_vpn_tunnel_set_ipsec_encryption(t, enc);
+    } else if (enc || (proto && !strcmp(proto, "ah"))) {
+        /* AH does not encrypt: switching to AH clears the encryption. */
+        nbrec_vpn_tunnel_set_ipsec_encryption(t, NULL);
+    } else if (proto && !t->ipsec_encryption) {
+        nbrec_vpn_tunnel_set_ipsec_encryption(t,
+                                              VPN_DEFAULT_IPSEC_ENCRYPTION);
+    }
+    const char *pfs = shash_find_data(&ctx->options, "--pfs");
+    if (pfs) {
+        int group;
+        if (!report(ctx, t->name,
+                    vpn_parse_pfs_group("ipsec_pfs_group", pfs, &group))) {
+            return false;
+        }
+        int64_t g = group;
+        nbrec_vpn_tunnel_set_ipsec_pfs_group(t, &g, 1);
+    }
+    return true;
+}
+
+static bool
+apply_other_options(struct ctl_context *ctx,
+                    const struct nbrec_vpn_tunnel *t)
+{
+    if (!apply_enum_options(ctx, t, other_enum_options)
+        || !apply_int_options(ctx, t, other_int_options)) {
+        return false;
+    }
+    const char *comment = shash_find_data(&ctx->options, "--comment");
+    if (comment) {
+        nbrec_vpn_tunnel_set_comment(t, comment[0] ? comment : NULL);
+    }
+    char *psk;
+    if (!read_psk(ctx, t->name, &psk)) {
+        return false;
+    }
+    if (psk) {
+        bool ok = report(ctx, t->name, vpn_check_psk("psk", psk));
+        if (ok) {
+            nbrec_vpn_tunnel_set_psk(t, psk);
+        }
+        free(psk);
+        return ok;
+    }
+    return true;
+}
+
+/* Writes every policy setting that 't' leaves unset with its default, so
+ * that a tunnel created by ovn-vpnctl shows all its settings. */
+static void
+write_defaults(const struct nbrec_vpn_tunnel *t)
+{
+    struct vpn_tunnel_params p;
+    vpn_nb_tunnel_params(t, &p);
+
+    nbrec_vpn_tunnel_set_ike_version(t, p.ike_version);
+    if (!strcmp(p.ike_version, "ikev1")) {
+        nbrec_vpn_tunnel_set_ike_mode(t, p.ike_mode);
+    }
+    nbrec_vpn_tunnel_set_ike_encryption(t, p.ike_encryption);
+    nbrec_vpn_tunnel_set_ike_integrity(t, p.ike_integrity);
+    int64_t v = p.ike_dh_group;
+    nbrec_vpn_tunnel_set_ike_dh_group(t, &v, 1);
+    v = p.ike_lifetime;
+    nbrec_vpn_tunnel_set_ike_lifetime(t, &v, 1);
+    nbrec_vpn_tunnel_set_ipsec_protocol(t, p.ipsec_protocol);
+    nbrec_vpn_tunnel_set_ipsec_encryption(t, p.ipsec_encryption);
+    nbrec_vpn_tunnel_set_ipsec_integrity(t, p.ipsec_integrity);
+    v = p.ipsec_pfs_group;
+    nbrec_vpn_tunnel_set_ipsec_pfs_group(t, &v, 1);
+    v = p.ipsec_lifetime;
+    nbrec_vpn_tunnel_set_ipsec_lifetime(t, &v, 1);
+    nbrec_vpn_tunnel_set_dpd_action(t, p.dpd_action);
+    v = p.dpd_delay;
+    nbrec_vpn_tunnel_set_dpd_delay(t, &v, 1);
+    v = p.dpd_timeout;
+    nbrec_vpn_tunnel_set_dpd_timeout(t, &v, 1);
+    nbrec_vpn_tunnel_set_initiator(t, p.initiator);
+}
+
+/* Tunnel commands. */
+
+static void
+cmd_vpn_tunnel_add(struct ctl_context *ctx)
+{
+    const char *name = ctx->argv[1];
+    bool may_exist = shash_find(&ctx->options, "--may-exist") != NULL;
+
+    if (find_tunnel(ctx, name, false)) {
+        if (!may_exist) {
+            ctl_error(ctx, "%s: a tunnel with this name already exists",
+                      name);
+        }
+        return;
+    }
+    if (!report(ctx, name, vpn_check_name("name", name))) {
+        return;
+    }
+    const struct nbrec_vpn_gateway *gw = find_gateway(ctx, ctx->argv[2],
+                                                      true);
+    if (!gw) {
+        return;
+    }
+    const struct nbrec_vpn_peer *peer = find_peer(ctx, ctx->argv[3], true);
+    if (!peer) {
+        return;
+    }
+    static const char *required[] = {
+        "--local-cidrs", "--peer-cidrs", NULL
+    };
+    for (const char **r = required; *r; r++) {
+        if (!shash_find(&ctx->options, *r)) {
+            ctl_error(ctx, "%s: %s is required", name, *r);
+            return;
+        }
+    }
+    if (!shash_find(&ctx->options, "--psk")
+        && !shash_find(&ctx->options, "--psk-file")) {
+        ctl_error(ctx, "%s: psk: --psk-file=FILE (or --psk=KEY) is required",
+                  name);
+        return;
+    }
+
+    const struct nbrec_vpn_tunnel *t = nbrec_vpn_tunnel_insert(ctx->txn);
+    nbrec_vpn_tunnel_set_name(t, name);
+    nbrec_vpn_tunnel_set_gateway(t, gw);
+    nbrec_vpn_tunnel_set_peer(t, peer);
+    int64_t now = time_wall_msec();
+    nbrec_vpn_tunnel_set_created_at(t, &now, 1);
+    if (!strcmp(peer->ip, VPN_PEER_ANY)
+        && !shash_find(&ctx->options, "--initiator")) {
+        /* Towards "any address" the gateway can only respond. */
+        nbrec_vpn_tunnel_set_initiator(t, "response-only");
+    }
+    if (set_cidrs(ctx, t, "--local-cidrs", "local_cidrs",
+                  nbrec_vpn_tunnel_set_local_cidrs)
+        && set_cidrs(ctx, t, "--peer-cidrs", "peer_cidrs",
+                     nbrec_vpn_tunnel_set_peer_cidrs)
+        && apply_ike_options(ctx, t)
+        && apply_ipsec_options(ctx, t)
+        && apply_other_options(ctx, t)) {
+        write_defaults(t);
+        check_tunnel(ctx, t);
+    }
+}
+
+static void
+cmd_vpn_tunnel_del(struct ctl_context *ctx)
+{
+    bool if_exists = shash_find(&ctx->options, "--if-exists") != NULL;
+
+    for (int i = 1; i < ctx->argc; i++) {
+        const struct nbrec_vpn_tunnel *t = find_tunnel(ctx, ctx->argv[i],
+                                                       !if_exists);
+        if (t) {
+            nbrec_vpn_tunnel_delete(t);
+        } else if (ctx->error) {
+            return;
+        }
+    }
+}
+
+static void
+cmd_vpn_tunnel_list(struct ctl_context *ctx)
+{
+    static const char *columns[] = {
+        "name", "id", "gateway", "peer", "created", "status", "connection",
+        NULL
+    };
+    struct table *table = new_table(columns);
+
+    struct sset names = SSET_INITIALIZER(&names);
+    const struct nbrec_vpn_tunnel *t;
+    NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
+        sset_add(&names, t->name);
+    }
+    const char **sorted = sset_sort(&names);
+    for (size_t i = 0; i < sset_count(&names); i++) {
+        t = find_tunnel(ctx, sorted[i], true);
+        table_add_row(table);
+        add_text_cell(table, t->name);
+        add_format_cell(table, UUID_FMT, UUID_ARGS(&t->header_.uuid));
+        add_format_cell(table, "%s (%s)", t->gateway->name,
+                        t->gateway->public_ip);
+        add_format_cell(table, "%s (%s)", t->peer->name, t->peer->ip);
+        table_add_cell(table)->text = format_time(t->created_at,
+                                                  t->n_created_at);
+        add_text_cell(table, status_of(&t->status, "state"));
+        add_text_cell(table, status_of(&t->status, "connection"));
+    }
+    free(sorted);
+    sset_destroy(&names);
+    ctx->table = table;
+}
+
+static void
+put_list(struct ds *s, const char *label, char **values, size_t n)
+{
+    struct svec v = SVEC_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < n; i++) {
+        svec_add(&v, values[i]);
+    }
+    svec_sort(&v);
+    char *joined = svec_join(&v, " ", "");
+    ds_put_format(s, "    %s: %s\n", label, joined);
+    free(joined);
+    svec_destroy(&v);
+}
+
+static void
+cmd_vpn_tunnel_show(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = find_tunnel(ctx, ctx->argv[1], true);
+    if (!t) {
+        return;
+    }
+    bool show_secrets = shash_find(&ctx->options, "--show-secrets") != NULL;
+    struct vpn_tunnel_params p;
+    vpn_nb_tunnel_params(t, &p);
+
+    struct ds *s = &ctx->output;
+    ds_put_format(s, "tunnel %s ("UUID_FMT")\n", t->name,
+                  UUID_ARGS(&t->header_.uuid));
+    ds_put_format(s, "    gateway: %s (%s)\n", t->gateway->name,
+                  t->gateway->public_ip);
+    ds_put_format(s, "    peer: %s (%s)\n", t->peer->name, t->peer->ip);
+    put_list(s, "local_cidrs", t->local_cidrs, t->n_local_cidrs);
+    put_list(s, "peer_cidrs", t->peer_cidrs, t->n_peer_cidrs);
+    ds_put_format(s, "    psk: %s\n", show_secrets ? t->psk : "********");
+    if (t->comment) {
+        ds_put_format(s, "    comment: %s\n", t->comment);
+    }
+    char *created = format_time(t->created_at, t->n_created_at);
+    ds_put_format(s, "    created: %s\n", created);
+    free(created);
+
+    ds_put_cstr(s, "  IKE policy:\n");
+    ds_put_format(s, "    ike_version: %s\n", p.ike_version);
+    if (!strcmp(p.ike_version, "ikev1")) {
+        ds_put_format(s, "    ike_mode: %s\n", p.ike_mode);
+    }
+    ds_put_format(s, "    ike_encryption: %s\n", p.ike_encryption);
+    ds_put_format(s, "    ike_integrity: %s\n", p.ike_integrity);
+    ds_put_format(s, "    ike_dh_group: %d\n", p.ike_dh_group);
+    ds_put_format(s, "    ike_lifetime: %d\n", p.ike_lifetime);
+    ds_put_format(s, "    local_id: %s\n", vpn_params_local_id(&p));
+    ds_put_format(s, "    peer_id: %s\n",
+                  vpn_params_peer_is_any(&p) && !p.peer_id
+                  ? "any" : vpn_params_peer_id(&p));
+
+    ds_put_cstr(s, "  IPsec policy:\n");
+    ds_put_format(s, "    ipsec_protocol: %s\n", p.ipsec_protocol);
+    if (p.ipsec_encryption) {
+        ds_put_format(s, "    ipsec_encryption: %s\n", p.ipsec_encryption);
+    }
+    ds_put_format(s, "    ipsec_integrity: %s\n", p.ipsec_integrity);
+    ds_put_cstr(s, "    ipsec_pfs_group: ");
+    vpn_format_pfs_group(p.ipsec_pfs_group, s);
+    ds_put_char(s, '\n');
+    ds_put_format(s, "    ipsec_lifetime: %d\n", p.ipsec_lifetime);
+
+    ds_put_cstr(s, "  Options:\n");
+    ds_put_format(s, "    dpd_action: %s\n", p.dpd_action);
+    ds_put_format(s, "    dpd_delay: %d\n", p.dpd_delay);
+    ds_put_format(s, "    dpd_timeout: %d\n", p.dpd_timeout);
+    ds_put_format(s, "    initiator: %s\n", p.initiator);
+
+    ds_put_cstr(s, "  Status:\n");
+    static const char *keys[] = {
+        "state", "reason", "chassis", "connection", "connection_reason",
+        "connection_changed", "bytes_in", "bytes_out", "packets_in",
+        "packets_out", NULL
+    };
+    for (const char **k = keys; *k; k++) {
+        const char *value = smap_get(&t->status, *k);
+        if (!strcmp(*k, "connection_changed") && value) {
+            long long int msec;
+            if (str_to_llong(value, 10, &msec)) {
+                char *when = xastrftime_msec("%Y-%m-%dT%H:%M:%SZ", msec,
+                                             true);
+                ds_put_format(s, "    %s: %s\n", *k, when);
+                free(when);
+                continue;
+            }
+        }
+        if (value || !strcmp(*k, "state") || !strcmp(*k, "connection")) {
+            ds_put_format(s, "    %s: %s\n", *k, value ? value : "-");
+        }
+    }
+}
+
+static void
+cmd_vpn_tunnel_set_cidrs(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = find_tunnel(ctx, ctx->argv[1], true);
+    if (t && set_cidrs(ctx, t, "--local-cidrs", "local_cidrs",
+                       nbrec_vpn_tunnel_set_local_cidrs)
+        && set_cidrs(ctx, t, "--peer-cidrs", "peer_cidrs",
+                     nbrec_vpn_tunnel_set_peer_cidrs)) {
+        check_tunnel(ctx, t);
+    }
+}
+
+static void
+cmd_vpn_tunnel_set_ike(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = find_tunnel(ctx, ctx->argv[1], true);
+    if (t && apply_ike_options(ctx, t)) {
+        const char *version = shash_find_data(&ctx->options,
+                                              "--ike-version");
+        if (version && !strcmp(version, "ikev2")
+            && !shash_find(&ctx->options, "--ike-mode")) {
+            /* The mode applies to IKEv1 only. */
+            nbrec_vpn_tunnel_set_ike_mode(t, NULL);
+        } else if (version && !strcmp(version, "ikev1") && !t->ike_mode) {
+            nbrec_vpn_tunnel_set_ike_mode(t, VPN_DEFAULT_IKE_MODE);
+        }
+        check_tunnel(ctx, t);
+    }
+}
+
+static void
+cmd_vpn_tunnel_set_ipsec(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = find_tunnel(ctx, ctx->argv[1], true);
+    if (t && apply_ipsec_options(ctx, t)) {
+        check_tunnel(ctx, t);
+    }
+}
+
+static void
+cmd_vpn_tunnel_set(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = find_tunnel(ctx, ctx->argv[1], true);
+    if (!t) {
+        return;
+    }
+    const char *name = shash_find_data(&ctx->options, "--name");
+    if (name) {
+        if (strcmp(name, t->name) && find_tunnel(ctx, name, false)) {
+            ctl_error(ctx, "%s: a tunnel with this name already exists",
+                      name);
+            return;
+        }
+        nbrec_vpn_tunnel_set_name(t, name);
+    }
+    if (apply_other_options(ctx, t)) {
+        check_tunnel(ctx, t);
+    }
+}
+
+static void
+cmd_vpn_tunnel_config(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = find_tunnel(ctx, ctx->argv[1], true);
+    if (!t) {
+        return;
+    }
+    bool peer_view = shash_find(&ctx->options, "--peer-view") != NULL;
+    bool show_secrets = shash_find(&ctx->options, "--show-secrets") != NULL;
+    const char *format = shash_find_data(&ctx->options, "--config-format");
+    if (!format) {
+        format = "libreswan";
+    } else if (strcmp(format, "libreswan") && strcmp(format, "strongswan")) {
+        ctl_error(ctx, "--config-format: %s is not libreswan or strongswan",
+                  format);
+        return;
+    }
+
+    struct vpn_tunnel_params p;
+    vpn_nb_tunnel_params(t, &p);
+    if (!p.local_ip) {
+        /* An allocated internal IP is known once ovn-vpn-northd wrote it
+         * into the gateway's status. */
+        p.local_ip = smap_get(&t->gateway->status, "internal_ip");
+    }
+    if (!p.local_ip) {
+        if (!peer_view) {
+            ctl_error(ctx, "%s: internal_ip: the gateway's internal IP is not "
+                      "allocated yet (ovn-vpn-northd allocates it)", t->name);
+            return;
+        }
+        /* The remote device's view names only the public IP. */
+        p.local_ip = t->gateway->public_ip;
+    }
+    if (!report(ctx, t->name, swan_conf_check(&p))) {
+        return;
+    }
+
+    enum swan_conf_view view = peer_view ? SWAN_VIEW_PEER : SWAN_VIEW_PLATFORM;
+    struct ds *s = &ctx->output;
+    if (!strcmp(format, "strongswan")) {
+        ds_put_format(s, "# swanctl.conf for tunnel %s (%s view)\n",
+                      t->name, peer_view ? "remote device" : "platform");
+        swan_conf_render_swanctl(&p, view, t->name, show_secrets, s);
+    } else {
+        ds_put_format(s, "# ipsec.conf for tunnel %s (%s view)\n",
+                      t->name, peer_view ? "remote device" : "platform");
+        swan_conf_render_conn(&p, t->name, view, s);
+        if (show_secrets) {
+            ds_put_cstr(s, "\n# ipsec.secrets\n");
+            swan_conf_render_secret(&p, view, s);
+        }
+    }
+}
+
+static const char *connection_states[] = {
+    "connecting", "connected", "phase1-failed", "phase2-failed", NULL
+};
+
+static void
+cmd_vpn_tunnel_wait(struct ctl_context *ctx)
+{
+    const char *state = ctx->argv[2];
+    const char **s;
+    for (s = connection_states; *s && strcmp(*s, state); s++) {
+        continue;
+    }
+    if (!*s) {
+        ctl_error(ctx, "%s: unknown connection state (expected connecting, "
+                  "connected, phase1-failed or phase2-failed)", state);
+        return;
+    }
+    const struct nbrec_vpn_tunnel *t = find_tunnel(ctx, ctx->argv[1], false);
+    const char *current = t ? smap_get(&t->status, "connection") : NULL;
+    if (!current || strcmp(current, state)) {
+        ctx->try_again = true;
+    }
+}
+
+/* db-ctl-base framework, as in ovn-ic-nbctl. */
+
+static void
+vpnctl_context_init(struct ctl_context *ctx, struct ctl_command *command,
+                    struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                    struct ovsdb_symbol_table *symtab)
+{
+    ctl_context_init(ctx, command, idl, txn, symtab, NULL);
+}
+
+static void
+run_prerequisites(struct ctl_command *commands, size_t n_commands,
+                  struct ovsdb_idl *idl)
+{
+    for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
+        if (c->syntax->prerequisites) {
+            struct ctl_context ctx;
+
+            ds_init(&c->output);
+            c->table = NULL;
+            vpnctl_context_init(&ctx, c, idl, NULL, NULL);
+            (c->syntax->prerequisites)(&ctx);
+            if (ctx.error) {
+                ctl_fatal("%s", ctx.error);
+            }
+            ctl_context_done(&ctx, c);
+
+            ovs_assert(!c->output.string);
+            ovs_assert(!c->table);
+        }
+    }
+}
+
+static bool
+is_vpn_list_command(const struct ctl_command *c)
+{
+    const char *name = c->syntax->name;
+    return !strncmp(name, "vpn-", 4) && strstr(name, "-list");
+}
+
+static bool
+do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
+          struct ovsdb_idl *idl)
+{
+    struct ctl_command *c;
+
+    struct ovsdb_idl_txn *txn = the_idl_txn = ovsdb_idl_txn_create(idl);
+    if (dry_run) {
+        ovsdb_idl_txn_set_dry_run(txn);
+    }
+    ovsdb_idl_txn_add_comment(txn, "ovn-vpnctl: %s", args);
+
+    struct ovsdb_symbol_table *symtab = ovsdb_symbol_table_create();
+    for (c = commands; c < &commands[n_commands]; c++) {
+        ds_init(&c->output);
+        c->table = NULL;
+    }
+
+    struct ctl_context ctx;
+    vpnctl_context_init(&ctx, NULL, idl, txn, symtab);
+    for (c = commands; c < &commands[n_commands]; c++) {
+        ctl_context_init_command(&ctx, c, c == &commands[n_commands - 1]);
+        if (c->syntax->run) {
+            (c->syntax->run)(&ctx);
+        }
+        if (ctx.error) {
+            ctl_fatal("%s", ctx.error);
+        }
+        ctl_context_done_command(&ctx, c);
+
+        if (ctx.try_again) {
+            ctl_context_done(&ctx, NULL);
+            goto try_again;
+        }
+    }
+    ctl_context_done(&ctx, NULL);
+
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &symtab->sh) {
+        struct ovsdb_symbol *symbol = node->data;
+        if (!symbol->created) {
+            ctl_fatal("row id \"%s\" is referenced but never created (e.g. "
+                      "with \"-- --id=%s create ...\")",
+                      node->name, node->name);
+        }
+        if (!symbol->strong_ref) {
+            if (!symbol->weak_ref) {
+                VLOG_WARN("row id \"%s\" was created but no reference to it "
+                          "was inserted, so it will not actually appear in "
+                          "the database", node->name);
+            } else {
+                VLOG_WARN("row id \"%s\" was created but only a weak "
+                          "reference to it was inserted, so it will not "
+                          "actually appear in the database", node->name);
+            }
+        }
+    }
+
+    enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit_block(txn);
+    if (status == TXN_UNCHANGED || status == TXN_SUCCESS) {
+        for (c = commands; c < &commands[n_commands]; c++) {
+            if (c->syntax->postprocess) {
+                vpnctl_context_init(&ctx, c, idl, txn, symtab);
+                (c->syntax->postprocess)(&ctx);
+                if (ctx.error) {
+                    ctl_fatal("%s", ctx.error);
+                }
+                ctl_context_done(&ctx, c);
+            }
+        }
+    }
+
+    switch (status) {
+    case TXN_UNCOMMITTED:
+    case TXN_INCOMPLETE:
+        OVS_NOT_REACHED();
+
+    case TXN_ABORTED:
+        /* Should not happen--we never call ovsdb_idl_txn_abort(). */
+        ctl_fatal("transaction aborted");
+
+    case TXN_UNCHANGED:
+    case TXN_SUCCESS:
+        break;
+
+    case TXN_TRY_AGAIN:
+        goto try_again;
+
+    case TXN_ERROR:
+        ctl_fatal("transaction error: %s", ovsdb_idl_txn_get_error(txn));
+
+    case TXN_NOT_LOCKED:
+        /* Should not happen--we never call ovsdb_idl_set_lock(). */
+        ctl_fatal("database not locked");
+
+    default:
+        OVS_NOT_REACHED();
+    }
+
+    ovsdb_symbol_table_destroy(symtab);
+
+    for (c = commands; c < &commands[n_commands]; c++) {
+        struct ds *ds = &c->output;
+
+        if (c->table) {
+            struct table_style style = table_style;
+            if (!format_given && is_vpn_list_command(c)) {
+                style.format = TF_TABLE;
+            }
+            table_print(c->table, &style);
+        } else if (oneline) {
+            ds_chomp(ds, '\n');
+            for (size_t j = 0; j < ds->length; j++) {
+                int ch = ds->string[j];
+                switch (ch) {
+                case '\n':
+                    fputs("\\n", stdout);
+                    break;
+
+                case '\\':
+                    fputs("\\\\", stdout);
+                    break;
+
+                default:
+                    putchar(ch);
+                }
+            }
+            putchar('\n');
+        } else {
+            fputs(ds_cstr(ds), stdout);
+        }
+        ds_destroy(&c->output);
+        table_destroy(c->table);
+        free(c->table);
+
+        shash_destroy_free_data(&c->options);
+    }
+    free(commands);
+    ovsdb_idl_txn_destroy(txn);
+    ovsdb_idl_destroy(idl);
+
+    return true;
+
+try_again:
+    /* Our transaction needs to be rerun, or a prerequisite was not met.  Free
+     * resources and return so that the caller can try again. */
+    ovsdb_idl_txn_abort(txn);
+    ovsdb_idl_txn_destroy(txn);
+    the_idl_txn = NULL;
+
+    ovsdb_symbol_table_destroy(symtab);
+    for (c = commands; c < &commands[n_commands]; c++) {
+        ds_destroy(&c->output);
+        table_destroy(c->table);
+        free(c->table);
+    }
+    return false;
+}
+
+/* Frees the current transaction and the underlying IDL and then calls
+ * exit(status). */
+static void
+vpnctl_exit(int status)
+{
+    if (the_idl_txn) {
+        ovsdb_idl_txn_abort(the_idl_txn);
+        ovsdb_idl_txn_destroy(the_idl_txn);
+    }
+    ovsdb_idl_destroy(the_idl);
+    exit(status);
+}
+
+#define TUNNEL_IKE_OPTIONS \
+    "--ike-version=,--ike-mode=,--ike-encryption=,--ike-integrity=," \
+    "--ike-dh-group=,--ike-lifetime=,--local-id=,--peer-id="
+#define TUNNEL_IPSEC_OPTIONS \
+    "--ipsec-protocol=,--ipsec-encryption=,--ipsec-integrity=,--pfs=," \
+    "--ipsec-lifetime="
+#define TUNNEL_OTHER_OPTIONS \
+    "--dpd-action=,--dpd-delay=,--dpd-timeout=,--initiator=,--comment=," \
+    "--psk=,--psk-file="
+#define TUNNEL_CIDR_OPTIONS "--local-cidrs=,--peer-cidrs="
+
+static const struct ctl_command_syntax vpnctl_commands[] = {
+    /* Gateways. */
+    {"vpn-gateway-add", 4, 4, "NAME ROUTER SWITCH PUBLIC_IP", pre_vpn,
+     cmd_vpn_gateway_add, NULL,
+     "--may-exist,--internal-ip=,--chassis=,--comment=", RW},
+    {"vpn-gateway-del", 1, INT_MAX, "NAME...", pre_vpn, cmd_vpn_gateway_del,
+     NULL, "--if-exists", RW},
+    {"vpn-gateway-list", 0, 0, "", pre_vpn, cmd_vpn_gateway_list, NULL, "",
+     RO},
+    {"vpn-gateway-show", 0, 1, "[NAME]", pre_vpn, cmd_vpn_gateway_show, NULL,
+     "", RO},
+    {"vpn-gateway-set", 1, 1, "NAME", pre_vpn, cmd_vpn_gateway_set, NULL,
+     "--name=,--comment=,--chassis=,--internal-ip=", RW},
+
+    /* Peer gateways. */
+    {"vpn-peer-add", 2, 2, "NAME IP", pre_vpn, cmd_vpn_peer_add, NULL,
+     "--may-exist,--comment=", RW},
+    {"vpn-peer-del", 1, INT_MAX, "NAME...", pre_vpn, cmd_vpn_peer_del, NULL,
+     "--if-exists", RW},
+    {"vpn-peer-list", 0, 0, "", pre_vpn, cmd_vpn_peer_list, NULL, "", RO},
+    {"vpn-peer-set", 1, 1, "NAME", pre_vpn, cmd_vpn_peer_set, NULL,
+     "--name=,--ip=,--comment=", RW},
+
+    /* Tunnels. */
+    {"vpn-tunnel-add", 3, 3, "NAME GATEWAY PEER", pre_vpn,
+     cmd_vpn_tunnel_add, NULL,
+     "--may-exist," TUNNEL_CIDR_OPTIONS "," TUNNEL_IKE_OPTIONS ","
+     TUNNEL_IPSEC_OPTIONS "," TUNNEL_OTHER_OPTIONS, RW},
+    {"vpn-tunnel-del", 1, INT_MAX, "NAME...", pre_vpn, cmd_vpn_tunnel_del,
+     NULL, "--if-exists", RW},
+    {"vpn-tunnel-list", 0, 0, "", pre_vpn, cmd_vpn_tunnel_list, NULL, "",
+     RO},
+    {"vpn-tunnel-show", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_show, NULL,
+     "--show-secrets", RO},
+    {"vpn-tunnel-set-cidrs", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_cidrs,
+     NULL, TUNNEL_CIDR_OPTIONS, RW},
+    {"vpn-tunnel-set-ike", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_ike,
+     NULL, TUNNEL_IKE_OPTIONS, RW},
+    {"vpn-tunnel-set-ipsec", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_ipsec,
+     NULL, TUNNEL_IPSEC_OPTIONS, RW},
+    {"vpn-tunnel-set", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set, NULL,
+     "--name=," TUNNEL_OTHER_OPTIONS, RW},
+    {"vpn-tunnel-config", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_config, NULL,
+     "--peer-view,--config-format=,--show-secrets", RO},
+    {"vpn-tunnel-wait", 2, 2, "NAME STATE", pre_vpn, cmd_vpn_tunnel_wait,
+     NULL, "", RO},
+
+    {NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, RO},
+};
+
+/* Registers the vpn-* commands and the generic database commands. */
+static void
+vpnctl_cmd_init(void)
+{
+    ctl_init(&nbrec_idl_class, nbrec_table_classes, tables, cmd_show_tables,
+             vpnctl_exit);
+    ctl_register_commands(vpnctl_commands);
+}
