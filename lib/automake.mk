@@ -9,6 +9,8 @@ lib_libovnvpn_a_SOURCES = \
 	lib/vpn-nb.h \
 	lib/vpn-params.c \
 	lib/vpn-params.h \
+	lib/vpn-report.c \
+	lib/vpn-report.h \
 	lib/vpn-swan-conf.c \
 	lib/vpn-swan-conf.h \
 	lib/vpn-swan-status.c \

@@ -14,6 +14,7 @@ TESTSUITE_AT = \
 	tests/schema.at \
 	tests/vpn-validate.at \
 	tests/vpn-swan-status.at \
+	tests/vpn-swan-conf.at \
 	tests/sandbox.at \
 	tests/ovn-vpn-ctl.at
 
@@ -57,3 +58,7 @@ tests_test_vpn_validate_LDADD = $(OVN_VPN_LDADD)
 check_PROGRAMS += tests/test-vpn-swan-status
 tests_test_vpn_swan_status_SOURCES = tests/test-vpn-swan-status.c
 tests_test_vpn_swan_status_LDADD = $(OVN_VPN_LDADD)
+
+check_PROGRAMS += tests/test-vpn-swan-conf
+tests_test_vpn_swan_conf_SOURCES = tests/test-vpn-swan-conf.c
+tests_test_vpn_swan_conf_LDADD = $(OVN_VPN_LDADD)

@@ -1,0 +1,102 @@
+/*
+ * Copyright (c) 2026 The ovn-vpn authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef VPN_REPORT_H
+#define VPN_REPORT_H 1
+
+/* What an agent reports about its chassis, and how.
+ *
+ * Stock OVN's southbound RBAC lets a chassis (role ovn-controller) write
+ * the external_ids of its own Chassis_Private row but no extension table,
+ * so ovn-vpn-agent reports there, one key per item, and ovn-vpn-northd
+ * reads it (see ovn-vpn-sb(5), "How agents report").  This module is the
+ * one definition of those keys and value formats, used by both sides:
+ *
+ *   ovn-vpn-heartbeat           counter, bumped every
+ *                               VPN_REPORT_HEARTBEAT_MSEC
+ *   ovn-vpn-version             the agent's version
+ *   ovn-vpn-dh-groups           "5,14,19,..." accepted DH groups
+ *   ovn-vpn-encryption          "3des,aes128,..." accepted ciphers
+ *   ovn-vpn-integrity           "md5,sha1,..." accepted integrity algs
+ *   ovn-vpn-gw-NAME             "STATE;REASON" for gateway NAME
+ *   ovn-vpn-tun-NAME            "GEN;CONN;CHANGED;BIN;BOUT;PIN;POUT;REASON"
+ *                               for tunnel NAME */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ds;
+struct smap;
+struct sset;
+struct vpn_tunnel_params;
+
+#define VPN_REPORT_PREFIX        "ovn-vpn-"
+#define VPN_REPORT_HEARTBEAT     "ovn-vpn-heartbeat"
+#define VPN_REPORT_VERSION       "ovn-vpn-version"
+#define VPN_REPORT_DH_GROUPS     "ovn-vpn-dh-groups"
+#define VPN_REPORT_ENCRYPTION    "ovn-vpn-encryption"
+#define VPN_REPORT_INTEGRITY     "ovn-vpn-integrity"
+#define VPN_REPORT_GATEWAY_PREFIX "ovn-vpn-gw-"
+#define VPN_REPORT_TUNNEL_PREFIX  "ovn-vpn-tun-"
+
+/* The agent bumps its heartbeat this often; the translator declares it
+ * dead after VPN_REPORT_DEAD_MSEC without a change (by its own clock). */
+#define VPN_REPORT_HEARTBEAT_MSEC 2000
+#define VPN_REPORT_DEAD_MSEC      6000
+
+/* A tunnel's report. */
+struct vpn_tunnel_report {
+    int64_t generation;         /* SB VPN_Tunnel generation applied. */
+    char *connection;           /* "connecting", "connected", ... */
+    long long int changed;      /* Last change of 'connection', msec. */
+    int64_t bytes_in, bytes_out;        /* -1 if unknown. */
+    int64_t packets_in, packets_out;    /* -1 if unknown. */
+    char *reason;               /* "" if none. */
+};
+
+void vpn_report_tunnel_format(const struct vpn_tunnel_report *,
+                              struct ds *);
+bool vpn_report_tunnel_parse(const char *, struct vpn_tunnel_report *);
+void vpn_report_tunnel_destroy(struct vpn_tunnel_report *);
+
+/* A gateway's report. */
+struct vpn_gateway_report {
+    char *state;                /* "running" or "error". */
+    char *reason;               /* "" if none. */
+};
+
+void vpn_report_gateway_format(const char *state, const char *reason,
+                               struct ds *);
+bool vpn_report_gateway_parse(const char *, struct vpn_gateway_report *);
+void vpn_report_gateway_destroy(struct vpn_gateway_report *);
+
+/* Capabilities: what a chassis's libreswan accepts. */
+struct vpn_caps {
+    bool known;                 /* False if the agent published nothing. */
+    uint64_t dh_groups;         /* Bit N set: DH group N accepted. */
+    struct sset *encryption;    /* Schema names. */
+    struct sset *integrity;     /* Schema names. */
+};
+
+void vpn_caps_init(struct vpn_caps *);
+void vpn_caps_destroy(struct vpn_caps *);
+void vpn_caps_from_smap(struct vpn_caps *, const struct smap *);
+void vpn_caps_to_smap(const struct vpn_caps *, struct smap *);
+bool vpn_caps_supports(const struct vpn_caps *,
+                       const struct vpn_tunnel_params *,
+                       const char **field, char **value);
+
+#endif /* vpn-report.h */
