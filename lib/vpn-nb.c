@@ -48,7 +48,11 @@ static bool owned_by(const struct smap *external_ids, const char *key,
                      const struct uuid *);
 static char *check_ike_group(const struct nbrec_vpn_tunnel *,
                              const struct vpn_tunnel_params *,
-                             const struct vpn_nb_index *);
+                             const struct vpn_nb_index *,
+                             vpn_nb_counts_func *, void *aux);
+static size_t count_group(const struct vpn_nb_group *,
+                          const struct nbrec_vpn_tunnel *,
+                          vpn_nb_counts_func *, void *aux);
 
 void
 vpn_nb_tunnel_params(const struct nbrec_vpn_tunnel *t,
@@ -308,9 +312,22 @@ vpn_nb_check_gateway(const struct nbrec_vpn_gateway *gw,
     return NULL;
 }
 
+/* Returns the tunnels of VPC router 'lr' in 'index' (the array belongs to
+ * the index) and their number in '*n'. */
+const struct nbrec_vpn_tunnel **
+vpn_nb_index_router_tunnels(const struct vpn_nb_index *index,
+                            const struct nbrec_logical_router *lr, size_t *n)
+{
+    const struct vpn_nb_group *g = index_find(&index->routers,
+                                              &lr->header_.uuid);
+    *n = g ? g->n : 0;
+    return g ? g->tunnels : NULL;
+}
+
 char *
 vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *t,
-                    const struct vpn_nb_index *index)
+                    const struct vpn_nb_index *index,
+                    vpn_nb_counts_func *counts, void *aux)
 {
     char *error = vpn_check_name("name", t->name);
     if (!error && t->comment) {
@@ -346,7 +363,7 @@ vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *t,
                                               &lr->header_.uuid);
     for (size_t i = 0; !error && g && i < g->n; i++) {
         const struct nbrec_vpn_tunnel *other = g->tunnels[i];
-        if (other == t) {
+        if (other == t || (counts && !counts(t, other, aux))) {
             continue;
         }
         struct vpn_tunnel_params op;
@@ -363,17 +380,20 @@ vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *t,
     }
     vpn_tunnel_cidrs_destroy(&cidrs);
 
-    if (!error && vpn_nb_index_count_gateway(index, t->gateway)
-                  > VPN_MAX_TUNNELS) {
+    if (!error && count_group(index_find(&index->gateways,
+                                         &t->gateway->header_.uuid),
+                              t, counts, aux) > VPN_MAX_TUNNELS) {
         error = xasprintf("gateway: VPN gateway %s has more than %d tunnels",
                           t->gateway->name, VPN_MAX_TUNNELS);
     }
-    if (!error && vpn_nb_index_count_peer(index, t->peer) > VPN_MAX_TUNNELS) {
+    if (!error && count_group(index_find(&index->peers,
+                                         &t->peer->header_.uuid),
+                              t, counts, aux) > VPN_MAX_TUNNELS) {
         error = xasprintf("peer: peer gateway %s has more than %d tunnels",
                           t->peer->name, VPN_MAX_TUNNELS);
     }
     if (!error) {
-        error = check_ike_group(t, &p, index);
+        error = check_ike_group(t, &p, index, counts, aux);
     }
     return error;
 }
@@ -449,19 +469,34 @@ owned_by(const struct smap *external_ids, const char *key,
            && uuid_equals(&owner, uuid);
 }
 
+/* Counts 't' and the tunnels of 'g' that count against it. */
+static size_t
+count_group(const struct vpn_nb_group *g, const struct nbrec_vpn_tunnel *t,
+            vpn_nb_counts_func *counts, void *aux)
+{
+    size_t n = 1;
+    for (size_t i = 0; g && i < g->n; i++) {
+        const struct nbrec_vpn_tunnel *other = g->tunnels[i];
+        n += other != t && (!counts || counts(t, other, aux));
+    }
+    return n;
+}
+
 /* Tunnels of one gateway to one peer address share one IKE SA (a libreswan
  * responder picks the connection by the address pair alone), so they must
  * agree on it. */
 static char *
 check_ike_group(const struct nbrec_vpn_tunnel *t,
                 const struct vpn_tunnel_params *p,
-                const struct vpn_nb_index *index)
+                const struct vpn_nb_index *index,
+                vpn_nb_counts_func *counts, void *aux)
 {
     const struct vpn_nb_group *g = index_find(&index->gateways,
                                               &t->gateway->header_.uuid);
     for (size_t i = 0; g && i < g->n; i++) {
         const struct nbrec_vpn_tunnel *other = g->tunnels[i];
-        if (other == t || strcmp(other->peer->ip, t->peer->ip)) {
+        if (other == t || strcmp(other->peer->ip, t->peer->ip)
+            || (counts && !counts(t, other, aux))) {
             continue;
         }
         struct vpn_tunnel_params op;

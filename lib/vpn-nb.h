@@ -59,6 +59,13 @@ struct uuid;
 #define VPN_NB_OWNER_GATEWAY "ovn-vpn-gateway"
 #define VPN_NB_OWNER_TUNNEL  "ovn-vpn-tunnel"
 
+/* ovn-vpn-northd's Logical_Router_Policy priority band: 31000 to 31099 is
+ * reserved for ovn-vpn; its reroute policies use VPN_NB_POLICY_PRIORITY.
+ * A user policy above the band wins over a tunnel's. */
+#define VPN_NB_POLICY_BAND_MIN 31000
+#define VPN_NB_POLICY_BAND_MAX 31099
+#define VPN_NB_POLICY_PRIORITY 31000
+
 /* Fills 'p' from 'tunnel' (strings point into the row), then applies the
  * defaults.  The gateway's internal IP is not known in the NB when it is
  * allocated: 'p->local_ip' is the fixed one or NULL. */
@@ -99,9 +106,21 @@ char *vpn_nb_check_peer(const struct nbrec_vpn_peer *)
 char *vpn_nb_check_gateway(const struct nbrec_vpn_gateway *,
                            const struct ovsdb_idl *)
     OVS_WARN_UNUSED_RESULT;
+/* Decides, for the cross-row rules, whether tunnel 'other' counts against
+ * tunnel 't'.  ovn-vpnctl counts every other tunnel (pass NULL);
+ * ovn-vpn-northd counts only the valid tunnels created before 't', so that
+ * a row written later by any client cannot invalidate an older one. */
+typedef bool vpn_nb_counts_func(const struct nbrec_vpn_tunnel *t,
+                                const struct nbrec_vpn_tunnel *other,
+                                void *aux);
+
 char *vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *,
-                          const struct vpn_nb_index *)
+                          const struct vpn_nb_index *,
+                          vpn_nb_counts_func *, void *aux)
     OVS_WARN_UNUSED_RESULT;
+const struct nbrec_vpn_tunnel **vpn_nb_index_router_tunnels(
+    const struct vpn_nb_index *, const struct nbrec_logical_router *,
+    size_t *n);
 
 bool vpn_nb_ike_policy_equal(const struct vpn_tunnel_params *,
                              const struct vpn_tunnel_params *);

@@ -1,1 +1,10 @@
-# northd-ext: see the design card in README.md.
+# ovn-vpn-northd: the translator daemon.
+
+bin_PROGRAMS += northd-ext/ovn-vpn-northd
+northd_ext_ovn_vpn_northd_SOURCES = \
+	northd-ext/ovn-vpn-northd.c \
+	northd-ext/vpn-chassis.c \
+	northd-ext/vpn-chassis.h \
+	northd-ext/vpn-translate.c \
+	northd-ext/vpn-translate.h
+northd_ext_ovn_vpn_northd_LDADD = $(OVN_VPN_LDADD)

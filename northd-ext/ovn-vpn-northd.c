@@ -1,0 +1,336 @@
+/*
+ * Copyright (c) 2026 The ovn-vpn authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* ovn-vpn-northd: the daemon that keeps OVN's logical configuration and
+ * the chassis' work in line with the VPN tables.  It connects to the NB and
+ * SB databases (merged schemas) like ovn-northd, holds the SB lock
+ * "ovn_vpn_northd" so that of several instances exactly one is active,
+ * and runs the translator (vpn-translate.h) whenever either database or
+ * an agent's report changes. */
+
+#include <config.h>
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "command-line.h"
+#include "daemon.h"
+#include "fatal-signal.h"
+#include "lib/ovn-vpn-nb-idl.h"
+#include "lib/ovn-vpn-sb-idl.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "stream-ssl.h"
+#include "stream.h"
+#include "unixctl.h"
+#include "util.h"
+#include "vpn-dirs.h"
+#include "vpn-translate.h"
+
+VLOG_DEFINE_THIS_MODULE(ovn_vpn_northd);
+
+#define VPN_NORTHD_LOCK "ovn_vpn_northd"
+
+static const char *nb_db;
+static const char *sb_db;
+static const char *unixctl_path;
+
+struct northd_state {
+    bool exiting;
+    bool paused;
+    bool had_lock;
+    struct vpn_translator *tr;
+    struct ovsdb_idl *sb;
+};
+
+static unixctl_cb_func northd_exit;
+static unixctl_cb_func northd_pause;
+static unixctl_cb_func northd_resume;
+static unixctl_cb_func northd_is_paused;
+static unixctl_cb_func northd_status;
+static unixctl_cb_func northd_recompute;
+
+OVS_NO_RETURN static void usage(void);
+
+static void
+parse_options(int argc, char *argv[])
+{
+    enum {
+        OPT_BOOTSTRAP_CA_CERT = UCHAR_MAX + 1,
+        DAEMON_OPTION_ENUMS,
+        VLOG_OPTION_ENUMS,
+        SSL_OPTION_ENUMS,
+    };
+    static const struct option long_options[] = {
+        {"ovnnb-db", required_argument, NULL, 'd'},
+        {"ovnsb-db", required_argument, NULL, 'D'},
+        {"unixctl", required_argument, NULL, 'u'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        DAEMON_LONG_OPTIONS,
+        VLOG_LONG_OPTIONS,
+        STREAM_SSL_LONG_OPTIONS,
+        {"bootstrap-ca-cert", required_argument, NULL, OPT_BOOTSTRAP_CA_CERT},
+        {NULL, 0, NULL, 0},
+    };
+    char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
+
+    for (;;) {
+        int c = getopt_long(argc, argv, short_options, long_options, NULL);
+        if (c == -1) {
+            break;
+        }
+
+        switch (c) {
+        DAEMON_OPTION_HANDLERS;
+        VLOG_OPTION_HANDLERS;
+        STREAM_SSL_OPTION_HANDLERS;
+
+        case OPT_BOOTSTRAP_CA_CERT:
+            stream_ssl_set_ca_cert_file(optarg, true);
+            break;
+
+        case 'd':
+            nb_db = optarg;
+            break;
+
+        case 'D':
+            sb_db = optarg;
+            break;
+
+        case 'u':
+            unixctl_path = optarg;
+            break;
+
+        case 'h':
+            usage();
+
+        case 'V':
+            vpn_print_version();
+            exit(EXIT_SUCCESS);
+
+        default:
+            break;
+        }
+    }
+    free(short_options);
+
+    if (argc > optind) {
+        ovs_fatal(0, "%s: unexpected argument (use --help for help)",
+                  argv[optind]);
+    }
+    if (!nb_db) {
+        nb_db = vpn_default_nb_db();
+    }
+    if (!sb_db) {
+        sb_db = vpn_default_sb_db();
+    }
+}
+
+static void
+usage(void)
+{
+    printf("\
+%s: OVN VPN translator\n\
+usage: %s [OPTIONS]\n\
+\n\
+Options:\n\
+  --ovnnb-db=DATABASE       connect to ovn-nb database at DATABASE\n\
+                            (default: %s)\n\
+  --ovnsb-db=DATABASE       connect to ovn-sb database at DATABASE\n\
+                            (default: %s)\n\
+  --unixctl=SOCKET          override default control socket name\n\
+  -h, --help                display this help message\n\
+  -V, --version             display version information\n\
+", program_name, program_name, vpn_default_nb_db(), vpn_default_sb_db());
+    daemon_usage();
+    vlog_usage();
+    stream_usage("database", true, true, false);
+    exit(EXIT_SUCCESS);
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct northd_state state = { .exiting = false };
+
+    fatal_ignore_sigpipe();
+    ovs_cmdl_proctitle_init(argc, argv);
+    set_program_name(argv[0]);
+    service_start(&argc, &argv);
+    parse_options(argc, argv);
+
+    daemonize_start(false);
+
+    char *ctl_path = unixctl_path
+        ? xstrdup(unixctl_path)
+        : xasprintf("%s/%s.%ld.ctl", vpn_ovn_rundir(), program_name,
+                    (long int) getpid());
+    struct unixctl_server *unixctl;
+    int retval = unixctl_server_create(ctl_path, &unixctl);
+    free(ctl_path);
+    if (retval) {
+        exit(EXIT_FAILURE);
+    }
+    unixctl_command_register("exit", "", 0, 0, northd_exit, &state);
+    unixctl_command_register("pause", "", 0, 0, northd_pause, &state);
+    unixctl_command_register("resume", "", 0, 0, northd_resume, &state);
+    unixctl_command_register("is-paused", "", 0, 0, northd_is_paused,
+                             &state);
+    unixctl_command_register("status", "", 0, 0, northd_status, &state);
+    unixctl_command_register("recompute", "", 0, 0, northd_recompute,
+                             &state);
+
+    daemonize_complete();
+
+    /* Partial monitoring: only what the translator reads (see
+     * vpn_translator_add_columns()). */
+    struct ovsdb_idl_loop nb_loop = OVSDB_IDL_LOOP_INITIALIZER(
+        ovsdb_idl_create(nb_db, &nbrec_idl_class, false, true));
+    struct ovsdb_idl_loop sb_loop = OVSDB_IDL_LOOP_INITIALIZER(
+        ovsdb_idl_create(sb_db, &sbrec_idl_class, false, true));
+    vpn_translator_add_columns(nb_loop.idl, sb_loop.idl);
+    ovsdb_idl_set_lock(sb_loop.idl, VPN_NORTHD_LOCK);
+
+    state.tr = vpn_translator_create(nb_loop.idl, sb_loop.idl);
+    state.sb = sb_loop.idl;
+    bool nb_was_up = false, sb_was_up = false;
+
+    VLOG_INFO("OVN NB: %s, OVN SB: %s", nb_db, sb_db);
+    while (!state.exiting) {
+        struct ovsdb_idl_txn *nb_txn = ovsdb_idl_loop_run(&nb_loop);
+        struct ovsdb_idl_txn *sb_txn = ovsdb_idl_loop_run(&sb_loop);
+
+        /* A new connection to either database (first, or after a server
+         * restart or a cluster leader change) means a full resync. */
+        bool nb_up = ovsdb_idl_is_connected(nb_loop.idl);
+        bool sb_up = ovsdb_idl_is_connected(sb_loop.idl);
+        if ((nb_up && !nb_was_up) || (sb_up && !sb_was_up)) {
+            vpn_translator_force_recompute(state.tr);
+        }
+        nb_was_up = nb_up;
+        sb_was_up = sb_up;
+
+        bool has_lock = ovsdb_idl_has_lock(sb_loop.idl);
+        if (has_lock && !state.had_lock) {
+            VLOG_INFO("ovn-vpn-northd lock acquired: this instance is now "
+                      "active");
+            vpn_translator_force_recompute(state.tr);
+        } else if (!has_lock && state.had_lock) {
+            VLOG_INFO("ovn-vpn-northd lock lost: this instance is now on "
+                      "standby");
+        }
+        state.had_lock = has_lock;
+
+        if (!state.paused && has_lock && nb_txn && sb_txn
+            && ovsdb_idl_has_ever_connected(nb_loop.idl)
+            && ovsdb_idl_has_ever_connected(sb_loop.idl)) {
+            vpn_translator_run(state.tr, nb_txn, sb_txn);
+        }
+
+        unixctl_server_run(unixctl);
+        unixctl_server_wait(unixctl);
+        if (state.exiting) {
+            poll_immediate_wake();
+        }
+
+        int nb_rc = ovsdb_idl_loop_commit_and_wait(&nb_loop);
+        int sb_rc = ovsdb_idl_loop_commit_and_wait(&sb_loop);
+        if (!nb_rc || !sb_rc) {
+            /* A transaction failed: what it carried must be recomputed. */
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+            VLOG_WARN_RL(&rl, "a transaction failed; recomputing");
+            vpn_translator_force_recompute(state.tr);
+            poll_immediate_wake();
+        }
+        vpn_translator_wait(state.tr);
+        poll_block();
+        if (should_service_stop()) {
+            state.exiting = true;
+        }
+    }
+
+    vpn_translator_destroy(state.tr);
+    unixctl_server_destroy(unixctl);
+    ovsdb_idl_loop_destroy(&nb_loop);
+    ovsdb_idl_loop_destroy(&sb_loop);
+    service_stop();
+    exit(EXIT_SUCCESS);
+}
+
+static void
+northd_exit(struct unixctl_conn *conn, int argc OVS_UNUSED,
+            const char *argv[] OVS_UNUSED, void *state_)
+{
+    struct northd_state *state = state_;
+    state->exiting = true;
+    unixctl_command_reply(conn, NULL);
+}
+
+static void
+northd_pause(struct unixctl_conn *conn, int argc OVS_UNUSED,
+             const char *argv[] OVS_UNUSED, void *state_)
+{
+    struct northd_state *state = state_;
+    state->paused = true;
+    unixctl_command_reply(conn, NULL);
+}
+
+static void
+northd_resume(struct unixctl_conn *conn, int argc OVS_UNUSED,
+              const char *argv[] OVS_UNUSED, void *state_)
+{
+    struct northd_state *state = state_;
+    state->paused = false;
+    vpn_translator_force_recompute(state->tr);
+    poll_immediate_wake();
+    unixctl_command_reply(conn, NULL);
+}
+
+static void
+northd_is_paused(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                 const char *argv[] OVS_UNUSED, void *state_)
+{
+    struct northd_state *state = state_;
+    unixctl_command_reply(conn, state->paused ? "true" : "false");
+}
+
+static void
+northd_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
+              const char *argv[] OVS_UNUSED, void *state_)
+{
+    struct northd_state *state = state_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_format(&s, "Status: %s\n",
+                  state->paused ? "paused"
+                  : state->had_lock ? "active" : "standby");
+    vpn_translator_get_status(state->tr, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+northd_recompute(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                 const char *argv[] OVS_UNUSED, void *state_)
+{
+    struct northd_state *state = state_;
+    vpn_translator_force_recompute(state->tr);
+    poll_immediate_wake();
+    unixctl_command_reply(conn, NULL);
+}

@@ -1,0 +1,280 @@
+/*
+ * Copyright (c) 2026 The ovn-vpn authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Agent liveness, capabilities and reports, from Chassis_Private (see
+ * vpn-chassis.h). */
+
+#include <config.h>
+
+#include "vpn-chassis.h"
+
+#include <string.h>
+
+#include "hash.h"
+#include "lib/ovn-vpn-sb-idl.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/util.h"
+#include "openvswitch/vlog.h"
+#include "smap.h"
+#include "util.h"
+#include "vpn-report.h"
+
+VLOG_DEFINE_THIS_MODULE(vpn_chassis);
+
+struct vpn_chassis {
+    struct hmap_node node;      /* In vpn_chassis_set's 'chassis'. */
+    char *name;
+    char *heartbeat;            /* Last heartbeat value seen. */
+    long long int last_change;  /* When it last changed (monotonic). */
+    bool alive;
+    struct vpn_caps caps;
+    struct smap reports;        /* Its ovn-vpn-* keys, as last seen. */
+    bool seen;                  /* Mark for sweeping vanished rows. */
+};
+
+static struct vpn_chassis *find_chassis(const struct vpn_chassis_set *,
+                                        const char *name);
+static void update_reports(struct vpn_chassis_set *, struct vpn_chassis *,
+                           const struct smap *ids);
+static void note_report_change(struct vpn_chassis_set *, const char *key);
+static void destroy_chassis(struct vpn_chassis *);
+
+void
+vpn_chassis_set_init(struct vpn_chassis_set *set)
+{
+    hmap_init(&set->chassis);
+    sset_init(&set->changed_chassis);
+    sset_init(&set->changed_tunnels);
+    sset_init(&set->changed_gateways);
+    set->next_deadline = LLONG_MAX;
+}
+
+void
+vpn_chassis_set_destroy(struct vpn_chassis_set *set)
+{
+    if (set) {
+        struct vpn_chassis *ch;
+        HMAP_FOR_EACH_POP (ch, node, &set->chassis) {
+            destroy_chassis(ch);
+        }
+        hmap_destroy(&set->chassis);
+        sset_destroy(&set->changed_chassis);
+        sset_destroy(&set->changed_tunnels);
+        sset_destroy(&set->changed_gateways);
+    }
+}
+
+/* Reads every Chassis_Private row of 'sb'.  The number of chassis is small
+ * (one row each) and heartbeats change every few seconds anyway, so this
+ * looks at all of them; only what changed is reported onwards. */
+void
+vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
+                long long int now)
+{
+    struct vpn_chassis *ch;
+    HMAP_FOR_EACH (ch, node, &set->chassis) {
+        ch->seen = false;
+    }
+
+    const struct sbrec_chassis_private *cp;
+    SBREC_CHASSIS_PRIVATE_FOR_EACH (cp, sb) {
+        const char *heartbeat = smap_get(&cp->external_ids,
+                                         VPN_REPORT_HEARTBEAT);
+        if (!heartbeat) {
+            /* No agent on this chassis. */
+            continue;
+        }
+        ch = find_chassis(set, cp->name);
+        if (!ch) {
+            ch = xzalloc(sizeof *ch);
+            ch->name = xstrdup(cp->name);
+            ch->heartbeat = xstrdup(heartbeat);
+            ch->last_change = now;
+            ch->alive = true;
+            vpn_caps_init(&ch->caps);
+            smap_init(&ch->reports);
+            hmap_insert(&set->chassis, &ch->node, hash_string(ch->name, 0));
+            sset_add(&set->changed_chassis, ch->name);
+            VLOG_INFO("agent on chassis %s appeared", ch->name);
+        } else if (strcmp(ch->heartbeat, heartbeat)) {
+            free(ch->heartbeat);
+            ch->heartbeat = xstrdup(heartbeat);
+            ch->last_change = now;
+        }
+        ch->seen = true;
+
+        struct vpn_caps caps;
+        vpn_caps_init(&caps);
+        vpn_caps_from_smap(&caps, &cp->external_ids);
+        if (caps.known != ch->caps.known
+            || caps.dh_groups != ch->caps.dh_groups
+            || !sset_equals(caps.encryption, ch->caps.encryption)
+            || !sset_equals(caps.integrity, ch->caps.integrity)) {
+            vpn_caps_destroy(&ch->caps);
+            ch->caps = caps;
+            sset_add(&set->changed_chassis, ch->name);
+        } else {
+            vpn_caps_destroy(&caps);
+        }
+        update_reports(set, ch, &cp->external_ids);
+    }
+
+    set->next_deadline = LLONG_MAX;
+    struct vpn_chassis *next;
+    HMAP_FOR_EACH_SAFE (ch, next, node, &set->chassis) {
+        if (!ch->seen) {
+            /* The Chassis_Private row, or its agent's keys, went away. */
+            VLOG_INFO("agent on chassis %s is gone", ch->name);
+            sset_add(&set->changed_chassis, ch->name);
+            update_reports(set, ch, NULL);
+            hmap_remove(&set->chassis, &ch->node);
+            destroy_chassis(ch);
+            continue;
+        }
+        long long int deadline = ch->last_change + VPN_REPORT_DEAD_MSEC;
+        bool alive = now < deadline;
+        if (alive != ch->alive) {
+            ch->alive = alive;
+            sset_add(&set->changed_chassis, ch->name);
+            VLOG_INFO("agent on chassis %s is %s", ch->name,
+                      alive ? "alive again" : "silent: declared dead");
+        }
+        if (alive && deadline < set->next_deadline) {
+            set->next_deadline = deadline;
+        }
+    }
+}
+
+/* Wakes the main loop when an agent may have gone silent. */
+void
+vpn_chassis_wait(const struct vpn_chassis_set *set)
+{
+    if (set->next_deadline != LLONG_MAX) {
+        poll_timer_wait_until(set->next_deadline);
+    }
+}
+
+void
+vpn_chassis_clear_changes(struct vpn_chassis_set *set)
+{
+    sset_clear(&set->changed_chassis);
+    sset_clear(&set->changed_tunnels);
+    sset_clear(&set->changed_gateways);
+}
+
+bool
+vpn_chassis_is_alive(const struct vpn_chassis_set *set, const char *name)
+{
+    const struct vpn_chassis *ch = find_chassis(set, name);
+    return ch && ch->alive;
+}
+
+const struct vpn_caps *
+vpn_chassis_caps(const struct vpn_chassis_set *set, const char *name)
+{
+    const struct vpn_chassis *ch = find_chassis(set, name);
+    return ch ? &ch->caps : NULL;
+}
+
+/* Returns the ovn-vpn-* keys chassis 'name' reported, or NULL. */
+const struct smap *
+vpn_chassis_reports(const struct vpn_chassis_set *set, const char *name)
+{
+    const struct vpn_chassis *ch = name ? find_chassis(set, name) : NULL;
+    return ch ? &ch->reports : NULL;
+}
+
+/* Adds the names of the chassis with a live agent to 'names'. */
+void
+vpn_chassis_alive_names(const struct vpn_chassis_set *set,
+                        struct sset *names)
+{
+    const struct vpn_chassis *ch;
+    HMAP_FOR_EACH (ch, node, &set->chassis) {
+        if (ch->alive) {
+            sset_add(names, ch->name);
+        }
+    }
+}
+
+/* Static functions. */
+
+static struct vpn_chassis *
+find_chassis(const struct vpn_chassis_set *set, const char *name)
+{
+    struct vpn_chassis *ch;
+    HMAP_FOR_EACH_WITH_HASH (ch, node, hash_string(name, 0), &set->chassis) {
+        if (!strcmp(ch->name, name)) {
+            return ch;
+        }
+    }
+    return NULL;
+}
+
+/* Replaces 'ch''s remembered report keys by those of 'ids' (NULL: none)
+ * and notes every gateway and tunnel whose report changed. */
+static void
+update_reports(struct vpn_chassis_set *set, struct vpn_chassis *ch,
+               const struct smap *ids)
+{
+    struct smap fresh = SMAP_INITIALIZER(&fresh);
+    if (ids) {
+        const struct smap_node *node;
+        SMAP_FOR_EACH (node, ids) {
+            if (!strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
+                         strlen(VPN_REPORT_TUNNEL_PREFIX))
+                || !strncmp(node->key, VPN_REPORT_GATEWAY_PREFIX,
+                            strlen(VPN_REPORT_GATEWAY_PREFIX))) {
+                smap_add(&fresh, node->key, node->value);
+                const char *old = smap_get(&ch->reports, node->key);
+                if (!old || strcmp(old, node->value)) {
+                    note_report_change(set, node->key);
+                }
+            }
+        }
+    }
+    const struct smap_node *node;
+    SMAP_FOR_EACH (node, &ch->reports) {
+        if (!smap_get(&fresh, node->key)) {
+            note_report_change(set, node->key);
+        }
+    }
+    smap_destroy(&ch->reports);
+    smap_clone(&ch->reports, &fresh);
+    smap_destroy(&fresh);
+}
+
+static void
+note_report_change(struct vpn_chassis_set *set, const char *key)
+{
+    size_t tlen = strlen(VPN_REPORT_TUNNEL_PREFIX);
+    size_t glen = strlen(VPN_REPORT_GATEWAY_PREFIX);
+    if (!strncmp(key, VPN_REPORT_TUNNEL_PREFIX, tlen)) {
+        sset_add(&set->changed_tunnels, key + tlen);
+    } else if (!strncmp(key, VPN_REPORT_GATEWAY_PREFIX, glen)) {
+        sset_add(&set->changed_gateways, key + glen);
+    }
+}
+
+static void
+destroy_chassis(struct vpn_chassis *ch)
+{
+    free(ch->name);
+    free(ch->heartbeat);
+    vpn_caps_destroy(&ch->caps);
+    smap_destroy(&ch->reports);
+    free(ch);
+}

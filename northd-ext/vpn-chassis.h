@@ -1,0 +1,65 @@
+/*
+ * Copyright (c) 2026 The ovn-vpn authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef VPN_CHASSIS_H
+#define VPN_CHASSIS_H 1
+
+/* The translator's view of the chassis agents.
+ *
+ * Each ovn-vpn-agent reports in its Chassis_Private row (lib/vpn-report.h):
+ * a heartbeat counter, what its libreswan accepts, and the state of the
+ * gateways and tunnels it runs.  A "struct vpn_chassis_set" follows those
+ * rows: an agent is alive while its heartbeat keeps changing, judged by
+ * the translator's own monotonic clock (so chassis clocks need not agree),
+ * and dead VPN_REPORT_DEAD_MSEC after the last change.
+ *
+ * vpn_chassis_run() reports what changed since the previous call: the
+ * chassis whose liveness or capabilities changed (placement must be
+ * reconsidered for their gateways) and the tunnels and gateways whose
+ * reports changed (their northbound status must be rewritten). */
+
+#include <stdbool.h>
+
+#include "openvswitch/hmap.h"
+#include "sset.h"
+
+struct ovsdb_idl;
+struct smap;
+struct vpn_caps;
+
+struct vpn_chassis_set {
+    struct hmap chassis;            /* Contains "struct vpn_chassis"s. */
+    struct sset changed_chassis;    /* Liveness or capabilities changed. */
+    struct sset changed_tunnels;    /* Tunnel reports changed. */
+    struct sset changed_gateways;   /* Gateway reports changed. */
+    long long int next_deadline;    /* When an agent may go silent. */
+};
+
+void vpn_chassis_set_init(struct vpn_chassis_set *);
+void vpn_chassis_set_destroy(struct vpn_chassis_set *);
+void vpn_chassis_run(struct vpn_chassis_set *, const struct ovsdb_idl *sb,
+                     long long int now);
+void vpn_chassis_wait(const struct vpn_chassis_set *);
+void vpn_chassis_clear_changes(struct vpn_chassis_set *);
+
+bool vpn_chassis_is_alive(const struct vpn_chassis_set *, const char *name);
+const struct vpn_caps *vpn_chassis_caps(const struct vpn_chassis_set *,
+                                        const char *name);
+const struct smap *vpn_chassis_reports(const struct vpn_chassis_set *,
+                                       const char *name);
+void vpn_chassis_alive_names(const struct vpn_chassis_set *, struct sset *);
+
+#endif /* vpn-chassis.h */
