@@ -172,6 +172,7 @@ vpn_translator_add_columns(struct ovsdb_idl *nb, struct ovsdb_idl *sb)
         &nbrec_logical_router_policy_col_match,
         &nbrec_logical_router_policy_col_action,
         &nbrec_logical_router_policy_col_nexthop,
+        &nbrec_logical_router_policy_col_nexthops,
         &nbrec_logical_router_policy_col_external_ids,
         &nbrec_logical_router_static_route_col_ip_prefix,
         &nbrec_logical_router_static_route_col_nexthop,
@@ -835,7 +836,8 @@ choose_internal_ip(const struct vpn_translator *tr,
 }
 
 /* The gateway port's MAC: the one it has, else one derived from the
- * gateway's UUID (locally administered, prefix 0a:56). */
+ * gateway's UUID: 0a:56 (locally administered) and the UUID's first four
+ * bytes. */
 static struct eth_addr
 choose_mac(const struct nbrec_vpn_gateway *gw,
            const struct nbrec_logical_switch_port *own)
@@ -846,7 +848,7 @@ choose_mac(const struct nbrec_vpn_gateway *gw,
                     ETH_ADDR_SCAN_ARGS(mac))) {
         return mac;
     }
-    uint32_t h = uuid_hash(&gw->header_.uuid);
+    uint32_t h = gw->header_.uuid.parts[0];
     mac = (struct eth_addr) ETH_ADDR_C(0a, 56, 00, 00, 00, 00);
     mac.ea[2] = h >> 24;
     mac.ea[3] = h >> 16;
@@ -1337,8 +1339,12 @@ sync_tunnel_routes(struct vpn_translator *tr,
         if (strcmp(policy->match, match)) {
             nbrec_logical_router_policy_set_match(policy, match);
         }
-        if (!policy->nexthop || strcmp(policy->nexthop, nexthop)) {
-            nbrec_logical_router_policy_set_nexthop(policy, nexthop);
+        /* "nexthops" supersedes the older single "nexthop". */
+        if (policy->n_nexthops != 1 || strcmp(policy->nexthops[0], nexthop)
+            || policy->nexthop) {
+            const char *nexthops[] = { nexthop };
+            nbrec_logical_router_policy_set_nexthops(policy, nexthops, 1);
+            nbrec_logical_router_policy_set_nexthop(policy, NULL);
         }
         free(match);
     }
@@ -1574,7 +1580,10 @@ sync_router(struct vpn_translator *tr, const struct nbrec_logical_router *lr)
     const struct nbrec_vpn_tunnel **idx_tunnels
         = vpn_nb_index_router_tunnels(&tr->index, lr, &n_tunnels);
     const struct nbrec_vpn_tunnel **tunnels
-        = xmemdup(idx_tunnels, MAX(n_tunnels, 1) * sizeof *tunnels);
+        = xmalloc(MAX(n_tunnels, 1) * sizeof *tunnels);
+    if (n_tunnels) {
+        memcpy(tunnels, idx_tunnels, n_tunnels * sizeof *tunnels);
+    }
     qsort(tunnels, n_tunnels, sizeof *tunnels, compare_tunnels);
     struct vpn_tunnel_params *params = xcalloc(MAX(n_tunnels, 1),
                                                sizeof *params);

@@ -30,7 +30,9 @@
  *
  *   FAKEXFRM_LOG=FILE             Append one line per call answered.
  *   FAKEXFRM_POLICY=fake|kernel   Answer policy requests here (default)
- *                                 or forward them to the real kernel.
+ *                                 or forward them to the real kernel,
+ *                                 which accepts them but then drops the
+ *                                 traffic they cover, having no SA.
  *   FAKEXFRM_FAIL_ADD_SA=1        Fail every NEWSA/UPDSA with
  *                                 EPROTONOSUPPORT, as a kernel without
  *                                 ESP does.
@@ -59,9 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,7 +118,7 @@ static struct {
 static pthread_once_t fx_real_once = PTHREAD_ONCE_INIT;
 static pthread_once_t fx_config_once = PTHREAD_ONCE_INIT;
 
-/* Everything below is protected by 'fx_mutex', except that 'fx_socks' is
+/* The state below is protected by 'fx_mutex', except that 'fx_socks' is
  * also read without it (pointer loads and stores are atomic). */
 static pthread_mutex_t fx_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct fx_sock *fx_socks[FX_MAX_FDS];
@@ -134,7 +134,8 @@ static uint32_t fx_spi_counter;
 static uint32_t fx_autobind_counter;
 static int fx_kernel_fd = -1;
 
-/* Configuration (see the top of the file). */
+/* Configuration (see the top of the file), set once by
+ * fx_read_config(). */
 static int fx_log_fd = -1;
 static bool fx_policy_kernel;
 static bool fx_fail_add_sa;
@@ -1109,6 +1110,28 @@ fx_policy_find_index(uint32_t index)
     return NULL;
 }
 
+static struct fx_policy *
+fx_policy_insert(const struct xfrm_userpolicy_info *info,
+                 const struct xfrm_mark *mark, uint32_t if_id)
+{
+    if (fx_n_policies >= fx_allocated_policies) {
+        size_t n = fx_allocated_policies ? 2 * fx_allocated_policies : 16;
+        struct fx_policy *policies = realloc(fx_policies,
+                                             n * sizeof *policies);
+        if (!policies) {
+            return NULL;
+        }
+        fx_policies = policies;
+        fx_allocated_policies = n;
+    }
+
+    struct fx_policy *p = &fx_policies[fx_n_policies++];
+    p->info = *info;
+    p->mark = *mark;
+    p->if_id = if_id;
+    return p;
+}
+
 static void
 fx_add_policy(struct fx_sock *s, const struct nlmsghdr *req)
 {
@@ -1136,19 +1159,11 @@ fx_add_policy(struct fx_sock *s, const struct nlmsghdr *req)
             if (p) {
                 info.index = p->info.index;
                 p->info = info;
-            } else if (fx_n_policies < fx_allocated_policies
-                       || (fx_policies = realloc(
-                               fx_policies,
-                               (fx_allocated_policies =
-                                fx_allocated_policies * 2 + 16)
-                               * sizeof *fx_policies))) {
-                info.index = (++fx_policy_index_gen << 3) | info.dir;
-                p = &fx_policies[fx_n_policies++];
-                p->info = info;
-                p->mark = mark;
-                p->if_id = if_id;
             } else {
-                error = ENOBUFS;
+                info.index = (++fx_policy_index_gen << 3) | info.dir;
+                if (!fx_policy_insert(&info, &mark, if_id)) {
+                    error = ENOBUFS;
+                }
             }
         }
     }

@@ -21,6 +21,7 @@ COLUMN=VALUE words and this script turns them into the JSON that
 ovsdb-client speaks:
 
   query DB TABLE COLUMNS [COLUMN=VALUE...]   print matching rows, sorted
+                                             (COLUMN:KEY: one map value)
   insert DB TABLE [COLUMN=VALUE...]          insert a row, print its UUID
   transaction DB TABLE [COLUMN=VALUE...]     print the insert transaction
 
@@ -80,6 +81,17 @@ def bare(v):
     return str(v)
 
 
+def cell(row, column):
+    """Formats 'column' of 'row'; "COLUMN:KEY" gives one map value."""
+    name, _, key = column.partition(":")
+    if not key:
+        return bare(row[name])
+    for k, v in row[name][1]:
+        if k == key:
+            return bare(v)
+    return ""
+
+
 def remote(db):
     return os.environ["OVN_%s_DB" % db.upper()]
 
@@ -100,16 +112,18 @@ def main(argv):
     command, db, table = argv[1:4]
     args = argv[4:]
     if command == "query":
+        # "COLUMN:KEY" selects one key of a map column.
         columns = args[0].split(",")
+        fetch = sorted(set(c.partition(":")[0] for c in columns))
         op = {"op": "select", "table": table,
               "where": [condition(c) for c in args[1:]],
-              "columns": columns}
+              "columns": fetch}
         result = transact(db, [op], read_only=True)[0]
         if "error" in result:
             sys.stderr.write("error: %s: %s\n"
                              % (result["error"], result.get("details")))
             return 1
-        lines = [" ".join(bare(r[c]) for c in columns)
+        lines = [" ".join(cell(r, c) for c in columns)
                  for r in result["rows"]]
         for line in sorted(lines):
             print(line)

@@ -25,3 +25,15 @@ utilities/ovn-vpn-ctl: utilities/ovn-vpn-ctl.in Makefile
 bin_PROGRAMS += utilities/ovn-vpnctl
 utilities_ovn_vpnctl_SOURCES = utilities/ovn-vpnctl.c
 utilities_ovn_vpnctl_LDADD = $(OVN_VPN_LDADD)
+
+# Manual page, rendered from XML as OVN renders its own, with OVS's
+# xml2nroff (which also finds OVS's shared lib/*.xml sections).
+man_MANS += utilities/ovn-vpnctl.8
+EXTRA_DIST += utilities/ovn-vpnctl.8.xml
+CLEANFILES += utilities/ovn-vpnctl.8
+utilities/ovn-vpnctl.8: utilities/ovn-vpnctl.8.xml
+	$(AM_V_GEN)$(MKDIR_P) utilities && \
+	$(run_python) $(OVSDIR)/build-aux/xml2nroff \
+	    $(srcdir)/utilities/ovn-vpnctl.8.xml -I $(srcdir) -I $(OVSDIR) \
+	    --version=$(VERSION) RUNDIR='$(OVN_RUNDIR)' \
+	    LOGDIR='$(OVN_LOGDIR)' > $@.tmp && mv $@.tmp $@

@@ -84,6 +84,10 @@ static bool format_given;
 /* --leader-only, --no-leader-only: Only accept the leader in a cluster. */
 static int leader_only = true;
 
+/* The value of the --psk option, where getopt found it in argv (inside
+ * "--psk=KEY" or as the word after "--psk"), for masked_args(). */
+static const char *psk_optarg;
+
 /* The IDL and the current transaction, for vpnctl_exit() only. */
 static struct ovsdb_idl *the_idl;
 static struct ovsdb_idl_txn *the_idl_txn;
@@ -112,11 +116,11 @@ main(int argc, char *argv[])
 
     vpnctl_cmd_init();
 
+    shash_init(&local_options);
+    parse_options(argc, argv, &local_options);
     /* The command line, with secrets masked, for the log and the
      * transaction comment. */
     char *args = masked_args(argv);
-    shash_init(&local_options);
-    parse_options(argc, argv, &local_options);
     char *error = ctl_parse_commands(argc - optind, argv + optind,
                                      &local_options, &commands, &n_commands);
     if (error) {
@@ -160,22 +164,41 @@ main(int argc, char *argv[])
     }
 }
 
-/* Returns the command line with the value of every --psk option replaced,
- * so that the PSK never reaches a log or a transaction comment. */
+/* Returns the command line with the pre-shared keys masked, so that no key
+ * reaches a log or a transaction comment: the value of the --psk option
+ * (however it was written: "--psk=KEY", "--psk KEY" or an abbreviation
+ * such as "--ps=KEY", which getopt accepts), and the value in a generic
+ * command's "psk=KEY" argument (set, create, find, wait-until).  Must be
+ * called after parse_options(). */
 static char *
 masked_args(char *argv[])
 {
+    static const char mask[] = "********";
     size_t n = 0;
     while (argv[n]) {
         n++;
     }
-    char **copy = xcalloc(n + 1, sizeof *copy);
+
+    struct svec masked = SVEC_EMPTY_INITIALIZER;
     for (size_t i = 0; i < n; i++) {
-        copy[i] = (!strncmp(argv[i], "--psk=", 6)
-                   ? CONST_CAST(char *, "--psk=********") : argv[i]);
+        const char *arg = argv[i];
+        size_t len = strlen(arg);
+        if (psk_optarg && psk_optarg >= arg && psk_optarg <= arg + len) {
+            svec_add_nocopy(&masked, xasprintf("%.*s%s",
+                                               (int) (psk_optarg - arg), arg,
+                                               mask));
+        } else if ((int) i >= optind && !strncmp(arg, "psk", 3)
+                   && arg[3] && strchr("=!<>{:", arg[3])) {
+            size_t op = 3 + strspn(arg + 3, "=!<>{}:");
+            svec_add_nocopy(&masked, xasprintf("%.*s%s", (int) op, arg,
+                                               mask));
+        } else {
+            svec_add(&masked, arg);
+        }
     }
-    char *args = process_escape_args(copy);
-    free(copy);
+    svec_terminate(&masked);
+    char *args = process_escape_args(masked.names);
+    svec_destroy(&masked);
     return args;
 }
 
@@ -251,15 +274,17 @@ parse_options(int argc, char *argv[], struct shash *local_options)
             dry_run = true;
             break;
 
-        case OPT_LOCAL:
-            if (shash_find(local_options, options[idx].name)) {
-                ctl_fatal("'%s' option specified multiple times",
-                          options[idx].name);
+        case OPT_LOCAL: {
+            char *key = xasprintf("--%s", options[idx].name);
+            if (shash_find(local_options, key)) {
+                ctl_fatal("'%s' option specified multiple times", key);
             }
-            shash_add_nocopy(local_options,
-                             xasprintf("--%s", options[idx].name),
-                             nullable_xstrdup(optarg));
+            if (!strcmp(options[idx].name, "psk")) {
+                psk_optarg = optarg;
+            }
+            shash_add_nocopy(local_options, key, nullable_xstrdup(optarg));
             break;
+        }
 
         case 'h':
             usage();
@@ -648,7 +673,8 @@ check_tunnels(struct ctl_context *ctx,
     bool ok = true;
     for (size_t i = 0; ok && i < n; i++) {
         ok = report(ctx, tunnels[i]->name,
-                    vpn_nb_check_tunnel(tunnels[i], &index));
+                    vpn_nb_check_tunnel(tunnels[i], &index,
+                                        NULL, NULL));
     }
     vpn_nb_index_destroy(&index);
     return ok;
@@ -1213,9 +1239,13 @@ read_psk(struct ctl_context *ctx, const char *name, char **pskp)
     return true;
 }
 
+/* Sets a CIDR column of 't' from 'option', if it was given.  The list is
+ * checked here, before it is written, because the IDL keeps at most the
+ * schema's maximum number of values of a column ('max', 0 for no limit):
+ * the check of the whole row afterwards would not see a 21st peer CIDR. */
 static bool
 set_cidrs(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
-          const char *option, const char *field,
+          const char *option, const char *field, size_t max,
           void (*setter)(const struct nbrec_vpn_tunnel *, const char **,
                          size_t))
 {
@@ -1225,14 +1255,15 @@ set_cidrs(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
     }
     struct svec cidrs = SVEC_EMPTY_INITIALIZER;
     split_words(&cidrs, arg, ", ");
-    for (size_t i = 0; i < cidrs.n; i++) {
-        struct vpn_cidr cidr;
-        char *error = vpn_cidr_parse(field, cidrs.names[i], &cidr);
-        if (error) {
-            svec_destroy(&cidrs);
-            return report(ctx, t->name, error);
-        }
+    struct vpn_cidr *parsed;
+    char *error = vpn_parse_cidr_list(field,
+                                      (const char *const *) cidrs.names,
+                                      cidrs.n, max, &parsed);
+    if (error) {
+        svec_destroy(&cidrs);
+        return report(ctx, t->name, error);
     }
+    free(parsed);
     setter(t, (const char **) cidrs.names, cidrs.n);
     svec_destroy(&cidrs);
     return true;
@@ -1447,8 +1478,11 @@ write_defaults(const struct nbrec_vpn_tunnel *t)
     struct vpn_tunnel_params p;
     vpn_nb_tunnel_params(t, &p);
 
+    /* Each setter frees the column's previous value, which 'p' may point
+     * into: read what is needed before writing. */
+    bool ikev1 = !strcmp(p.ike_version, "ikev1");
     nbrec_vpn_tunnel_set_ike_version(t, p.ike_version);
-    if (!strcmp(p.ike_version, "ikev1")) {
+    if (ikev1) {
         nbrec_vpn_tunnel_set_ike_mode(t, p.ike_mode);
     }
     nbrec_vpn_tunnel_set_ike_encryption(t, p.ike_encryption);
@@ -1499,12 +1533,16 @@ cmd_vpn_tunnel_add(struct ctl_context *ctx)
     if (!peer) {
         return;
     }
-    static const char *required[] = {
-        "--local-cidrs", "--peer-cidrs", NULL
+    static const struct {
+        const char *option, *field;
+    } required[] = {
+        {"--local-cidrs", "local_cidrs"},
+        {"--peer-cidrs", "peer_cidrs"},
     };
-    for (const char **r = required; *r; r++) {
-        if (!shash_find(&ctx->options, *r)) {
-            ctl_error(ctx, "%s: %s is required", name, *r);
+    for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
+        if (!shash_find(&ctx->options, required[i].option)) {
+            ctl_error(ctx, "%s: %s: %s=CIDR,... is required", name,
+                      required[i].field, required[i].option);
             return;
         }
     }
@@ -1526,10 +1564,10 @@ cmd_vpn_tunnel_add(struct ctl_context *ctx)
         /* Towards "any address" the gateway can only respond. */
         nbrec_vpn_tunnel_set_initiator(t, "response-only");
     }
-    if (set_cidrs(ctx, t, "--local-cidrs", "local_cidrs",
+    if (set_cidrs(ctx, t, "--local-cidrs", "local_cidrs", 0,
                   nbrec_vpn_tunnel_set_local_cidrs)
         && set_cidrs(ctx, t, "--peer-cidrs", "peer_cidrs",
-                     nbrec_vpn_tunnel_set_peer_cidrs)
+                     VPN_MAX_PEER_CIDRS, nbrec_vpn_tunnel_set_peer_cidrs)
         && apply_ike_options(ctx, t)
         && apply_ipsec_options(ctx, t)
         && apply_other_options(ctx, t)) {
@@ -1687,10 +1725,10 @@ static void
 cmd_vpn_tunnel_set_cidrs(struct ctl_context *ctx)
 {
     const struct nbrec_vpn_tunnel *t = find_tunnel(ctx, ctx->argv[1], true);
-    if (t && set_cidrs(ctx, t, "--local-cidrs", "local_cidrs",
+    if (t && set_cidrs(ctx, t, "--local-cidrs", "local_cidrs", 0,
                        nbrec_vpn_tunnel_set_local_cidrs)
         && set_cidrs(ctx, t, "--peer-cidrs", "peer_cidrs",
-                     nbrec_vpn_tunnel_set_peer_cidrs)) {
+                     VPN_MAX_PEER_CIDRS, nbrec_vpn_tunnel_set_peer_cidrs)) {
         check_tunnel(ctx, t);
     }
 }
