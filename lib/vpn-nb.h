@@ -60,11 +60,15 @@ struct uuid;
 #define VPN_NB_OWNER_TUNNEL  "ovn-vpn-tunnel"
 
 /* ovn-vpn-northd's Logical_Router_Policy priority band: 31000 to 31099 is
- * reserved for ovn-vpn; its reroute policies use VPN_NB_POLICY_PRIORITY.
- * A user policy above the band wins over a tunnel's. */
-#define VPN_NB_POLICY_BAND_MIN 31000
-#define VPN_NB_POLICY_BAND_MAX 31099
-#define VPN_NB_POLICY_PRIORITY 31000
+ * reserved for ovn-vpn.  A tunnel's reroute policy uses
+ * VPN_NB_POLICY_PRIORITY; where the VPC router had no route for a peer
+ * CIDR, a drop policy for that traffic from other sources uses
+ * VPN_NB_POLICY_DROP_PRIORITY.  A user policy above the band wins over a
+ * tunnel's. */
+#define VPN_NB_POLICY_BAND_MIN      31000
+#define VPN_NB_POLICY_BAND_MAX      31099
+#define VPN_NB_POLICY_PRIORITY      31001
+#define VPN_NB_POLICY_DROP_PRIORITY 31000
 
 /* Fills 'p' from 'tunnel' (strings point into the row), then applies the
  * defaults.  The gateway's internal IP is not known in the NB when it is

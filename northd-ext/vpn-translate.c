@@ -375,9 +375,7 @@ collect_changes(struct vpn_translator *tr, struct hmapx *routers)
             || nbrec_logical_router_is_updated(lr,
                                                NBREC_LOGICAL_ROUTER_COL_PORTS)
             || nbrec_logical_router_is_updated(
-                lr, NBREC_LOGICAL_ROUTER_COL_OPTIONS)
-            || nbrec_logical_router_is_updated(
-                lr, NBREC_LOGICAL_ROUTER_COL_STATIC_ROUTES)) {
+                lr, NBREC_LOGICAL_ROUTER_COL_OPTIONS)) {
             tr->recompute = true;
         }
     }
@@ -392,9 +390,14 @@ collect_changes(struct vpn_translator *tr, struct hmapx *routers)
     }
     if (nbrec_logical_router_port_track_get_first(tr->nb)
         || nbrec_gateway_chassis_track_get_first(tr->nb)
-        || nbrec_ha_chassis_group_track_get_first(tr->nb)
-        || nbrec_logical_router_static_route_track_get_first(tr->nb)) {
+        || nbrec_ha_chassis_group_track_get_first(tr->nb)) {
         tr->recompute = true;
+    }
+    const struct nbrec_logical_router_static_route *route;
+    NBREC_LOGICAL_ROUTER_STATIC_ROUTE_FOR_EACH_TRACKED (route, tr->nb) {
+        if (!has_owner_key(&route->external_ids)) {
+            tr->recompute = true;
+        }
     }
     const struct nbrec_logical_switch_port *lsp;
     NBREC_LOGICAL_SWITCH_PORT_FOR_EACH_TRACKED (lsp, tr->nb) {
@@ -593,6 +596,14 @@ full_sync(struct vpn_translator *tr)
             if (smap_get(&p->external_ids, VPN_NB_OWNER_TUNNEL)
                 && !hmapx_contains(&tr->kept, p)) {
                 nbrec_logical_router_update_policies_delvalue(lr, p);
+            }
+        }
+        for (size_t i = 0; i < lr->n_static_routes; i++) {
+            const struct nbrec_logical_router_static_route *r
+                = lr->static_routes[i];
+            if (smap_get(&r->external_ids, VPN_NB_OWNER_TUNNEL)
+                && !hmapx_contains(&tr->kept, r)) {
+                nbrec_logical_router_update_static_routes_delvalue(lr, r);
             }
         }
     }
@@ -1248,7 +1259,23 @@ sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
     }
 }
 
-/* Writes the tunnel's address sets and, if 'route', its policy. */
+/* Parses a static route's prefix ("a.b.c.d/n" or a bare address) into
+ * 'cidr'. */
+static bool
+parse_route_prefix(const char *s, struct vpn_cidr *cidr)
+{
+    ovs_be32 ip;
+    unsigned int plen;
+    char *error = ip_parse_cidr(s, &ip, &plen);
+    if (error) {
+        free(error);
+        return false;
+    }
+    vpn_cidr_init(cidr, ip, plen);
+    return true;
+}
+
+/* Writes the tunnel's address sets and, if 'want_policy', its routes. */
 static void
 sync_tunnel_routes(struct vpn_translator *tr,
                    const struct nbrec_vpn_tunnel *t, struct nd_tunnel *nt,
@@ -1307,46 +1334,140 @@ sync_tunnel_routes(struct vpn_translator *tr,
         sset_destroy(&want_set);
     }
 
-    const struct nbrec_logical_router_policy *policy = NULL;
+    /* The tunnel's own policies: the reroute, and (only when the router
+     * had no route for some peer CIDR, see below) a drop for the peer
+     * CIDRs from other sources. */
+    const struct nbrec_logical_router_policy *reroute = NULL, *drop = NULL;
     for (size_t i = 0; i < lr->n_policies; i++) {
-        const char *owner = smap_get(&lr->policies[i]->external_ids,
-                                     VPN_NB_OWNER_TUNNEL);
+        const struct nbrec_logical_router_policy *p = lr->policies[i];
+        const char *owner = smap_get(&p->external_ids, VPN_NB_OWNER_TUNNEL);
         if (owner && !strcmp(owner, uuid_s)) {
-            policy = lr->policies[i];
+            if (!strcmp(p->action, "reroute") && !reroute) {
+                reroute = p;
+            } else if (!strcmp(p->action, "drop") && !drop) {
+                drop = p;
+            } else {
+                nbrec_logical_router_update_policies_delvalue(lr, p);
+            }
         }
     }
-    if (!want_policy || !want_sets) {
-        if (policy) {
-            nbrec_logical_router_update_policies_delvalue(lr, policy);
+
+    /* OVN applies router policies only to packets that have a route
+     * (lr_in_policy follows lr_in_ip_routing, which drops the rest).  A
+     * VPC normally has a default route that covers the peer CIDRs; for a
+     * peer CIDR that no user route covers, the tunnel brings its own
+     * static route to the gateway, and a drop policy keeps traffic from
+     * other sources where it was: dropped for lack of a route. */
+    struct sset uncovered = SSET_INITIALIZER(&uncovered);
+    for (size_t i = 0; want_policy && want_sets && i < t->n_peer_cidrs;
+         i++) {
+        struct vpn_cidr peer;
+        char *error = vpn_cidr_parse("peer_cidrs", t->peer_cidrs[i], &peer);
+        if (error) {
+            free(error);
+            continue;
         }
+        bool covered = false;
+        for (size_t j = 0; !covered && j < lr->n_static_routes; j++) {
+            const struct nbrec_logical_router_static_route *r
+                = lr->static_routes[j];
+            struct vpn_cidr route;
+            if (has_owner_key(&r->external_ids)
+                || !parse_route_prefix(r->ip_prefix, &route)) {
+                continue;
+            }
+            covered = vpn_cidr_contains(&route, &peer);
+        }
+        if (!covered) {
+            sset_add(&uncovered, t->peer_cidrs[i]);
+        }
+    }
+    char nexthop[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &g->internal_ip, nexthop, sizeof nexthop);
+    bool need_drop = false;
+    for (size_t i = 0; i < lr->n_static_routes; i++) {
+        const struct nbrec_logical_router_static_route *r
+            = lr->static_routes[i];
+        const char *owner = smap_get(&r->external_ids, VPN_NB_OWNER_TUNNEL);
+        if (!owner || strcmp(owner, uuid_s)) {
+            continue;
+        }
+        if (sset_find_and_delete(&uncovered, r->ip_prefix)) {
+            keep(tr, r);
+            need_drop = true;
+            if (strcmp(r->nexthop, nexthop)) {
+                nbrec_logical_router_static_route_set_nexthop(r, nexthop);
+            }
+        } else {
+            nbrec_logical_router_update_static_routes_delvalue(lr, r);
+        }
+    }
+    const char *prefix;
+    SSET_FOR_EACH (prefix, &uncovered) {
+        const struct nbrec_logical_router_static_route *r
+            = nbrec_logical_router_static_route_insert(tr->nb_txn);
+        nbrec_logical_router_static_route_set_ip_prefix(r, prefix);
+        nbrec_logical_router_static_route_set_nexthop(r, nexthop);
+        nbrec_logical_router_static_route_update_external_ids_setkey(
+            r, VPN_NB_OWNER_TUNNEL, uuid_s);
+        nbrec_logical_router_update_static_routes_addvalue(lr, r);
+        need_drop = true;
+    }
+    sset_destroy(&uncovered);
+
+    if (!want_policy || !want_sets) {
+        if (reroute) {
+            nbrec_logical_router_update_policies_delvalue(lr, reroute);
+        }
+        need_drop = false;
     } else {
         char *match = xasprintf("ip4.src == $%s && ip4.dst == $%s",
                                 names[0], names[1]);
-        char nexthop[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &g->internal_ip, nexthop, sizeof nexthop);
-        if (!policy) {
-            policy = nbrec_logical_router_policy_insert(tr->nb_txn);
-            nbrec_logical_router_policy_set_action(policy, "reroute");
+        if (!reroute) {
+            reroute = nbrec_logical_router_policy_insert(tr->nb_txn);
+            nbrec_logical_router_policy_set_action(reroute, "reroute");
             nbrec_logical_router_policy_update_external_ids_setkey(
-                policy, VPN_NB_OWNER_TUNNEL, uuid_s);
-            nbrec_logical_router_update_policies_addvalue(lr, policy);
+                reroute, VPN_NB_OWNER_TUNNEL, uuid_s);
+            nbrec_logical_router_update_policies_addvalue(lr, reroute);
         }
-        keep(tr, policy);
-        if (policy->priority != VPN_NB_POLICY_PRIORITY) {
-            nbrec_logical_router_policy_set_priority(policy,
+        keep(tr, reroute);
+        if (reroute->priority != VPN_NB_POLICY_PRIORITY) {
+            nbrec_logical_router_policy_set_priority(reroute,
                                                      VPN_NB_POLICY_PRIORITY);
         }
-        if (strcmp(policy->match, match)) {
-            nbrec_logical_router_policy_set_match(policy, match);
+        if (strcmp(reroute->match, match)) {
+            nbrec_logical_router_policy_set_match(reroute, match);
         }
         /* "nexthops" supersedes the older single "nexthop". */
-        if (policy->n_nexthops != 1 || strcmp(policy->nexthops[0], nexthop)
-            || policy->nexthop) {
+        if (reroute->n_nexthops != 1
+            || strcmp(reroute->nexthops[0], nexthop) || reroute->nexthop) {
             const char *nexthops[] = { nexthop };
-            nbrec_logical_router_policy_set_nexthops(policy, nexthops, 1);
-            nbrec_logical_router_policy_set_nexthop(policy, NULL);
+            nbrec_logical_router_policy_set_nexthops(reroute, nexthops, 1);
+            nbrec_logical_router_policy_set_nexthop(reroute, NULL);
         }
         free(match);
+    }
+
+    if (need_drop) {
+        char *match = xasprintf("ip4.dst == $%s", names[1]);
+        if (!drop) {
+            drop = nbrec_logical_router_policy_insert(tr->nb_txn);
+            nbrec_logical_router_policy_set_action(drop, "drop");
+            nbrec_logical_router_policy_update_external_ids_setkey(
+                drop, VPN_NB_OWNER_TUNNEL, uuid_s);
+            nbrec_logical_router_update_policies_addvalue(lr, drop);
+        }
+        keep(tr, drop);
+        if (drop->priority != VPN_NB_POLICY_DROP_PRIORITY) {
+            nbrec_logical_router_policy_set_priority(
+                drop, VPN_NB_POLICY_DROP_PRIORITY);
+        }
+        if (strcmp(drop->match, match)) {
+            nbrec_logical_router_policy_set_match(drop, match);
+        }
+        free(match);
+    } else if (drop) {
+        nbrec_logical_router_update_policies_delvalue(lr, drop);
     }
     free(names[0]);
     free(names[1]);
@@ -1367,14 +1488,9 @@ check_user_conflicts(const struct nbrec_vpn_tunnel *t,
         const struct nbrec_logical_router_static_route *r
             = lr->static_routes[i];
         struct vpn_cidr route;
-        char *error = vpn_cidr_parse("ip_prefix", r->ip_prefix, &route);
-        if (error) {
-            free(error);
-            ovs_be32 ip;
-            if (!ip_parse(r->ip_prefix, &ip)) {
-                continue;
-            }
-            vpn_cidr_init(&route, ip, 32);
+        if (has_owner_key(&r->external_ids)
+            || !parse_route_prefix(r->ip_prefix, &route)) {
+            continue;
         }
         for (size_t j = 0; j < cidrs->n_peer; j++) {
             if (vpn_cidr_contains(&cidrs->peer[j], &route)) {
@@ -1390,7 +1506,7 @@ check_user_conflicts(const struct nbrec_vpn_tunnel *t,
     for (size_t i = 0; i < lr->n_policies; i++) {
         const struct nbrec_logical_router_policy *p = lr->policies[i];
         if (smap_get(&p->external_ids, VPN_NB_OWNER_TUNNEL)
-            || p->priority <= VPN_NB_POLICY_PRIORITY) {
+            || p->priority <= VPN_NB_POLICY_BAND_MAX) {
             continue;
         }
         /* Look for IPv4 prefixes in the match. */
@@ -1845,6 +1961,14 @@ delete_tunnel_rows(struct vpn_translator *tr, struct nd_tunnel *nt)
         if (owner && !strcmp(owner, uuid_s)) {
             nbrec_logical_router_update_policies_delvalue(lr,
                                                           lr->policies[i]);
+        }
+    }
+    for (size_t i = 0; lr && i < lr->n_static_routes; i++) {
+        const char *owner = smap_get(&lr->static_routes[i]->external_ids,
+                                     VPN_NB_OWNER_TUNNEL);
+        if (owner && !strcmp(owner, uuid_s)) {
+            nbrec_logical_router_update_static_routes_delvalue(
+                lr, lr->static_routes[i]);
         }
     }
     static const char *sides[] = { "local", "peer" };
