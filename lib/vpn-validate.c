@@ -1146,6 +1146,15 @@ check_tunnel_ipsec(const struct vpn_tunnel_params *p)
     if (!error) {
         error = vpn_check_pfs_group("ipsec_pfs_group", p->ipsec_pfs_group);
     }
+    if (!error && !strcmp(p->ike_version, "ikev1")
+        && (p->ipsec_pfs_group == 19 || p->ipsec_pfs_group == 20
+            || p->ipsec_pfs_group == 21 || p->ipsec_pfs_group == 31)) {
+        /* libreswan negotiates IKEv1 Quick Mode PFS with MODP groups only
+         * ("ESP DH algorithm 'ecp256' is not supported by IKEv1"). */
+        error = xasprintf("ipsec_pfs_group: group %d is an elliptic-curve "
+                          "group, which IKEv1 cannot use for PFS (use a MODP "
+                          "group: 5 or 14)", p->ipsec_pfs_group);
+    }
     if (!error) {
         error = vpn_check_lifetime("ipsec_lifetime", p->ipsec_lifetime);
     }

@@ -98,6 +98,8 @@ struct vpn_translator {
     unsigned long long int n_full, n_incremental;
     unsigned long long int n_vpcs_synced;
     long long int last_run_usec;
+    long long int last_full_usec;       /* Last full recompute. */
+    long long int last_incremental_usec;  /* Last run that synced a VPC. */
 };
 
 static void collect_changes(struct vpn_translator *, struct hmapx *routers);
@@ -262,6 +264,9 @@ vpn_translator_get_status(const struct vpn_translator *tr, struct ds *s)
     ds_put_format(s, "VPCs synced incrementally: %llu\n",
                   tr->n_vpcs_synced);
     ds_put_format(s, "last run: %lld us\n", tr->last_run_usec);
+    ds_put_format(s, "last full recompute: %lld us\n", tr->last_full_usec);
+    ds_put_format(s, "last incremental run: %lld us\n",
+                  tr->last_incremental_usec);
     struct sset alive = SSET_INITIALIZER(&alive);
     vpn_chassis_alive_names(&tr->chassis, &alive);
     const char **names = sset_sort(&alive);
@@ -291,6 +296,8 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
     if (!tr->recompute) {
         collect_changes(tr, &routers);
     }
+    bool full = tr->recompute;
+    bool synced_any = false;
     if (tr->recompute) {
         full_sync(tr);
         tr->recompute = false;
@@ -299,6 +306,7 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
         /* Every status was written by the full sync. */
     } else {
         if (!hmapx_is_empty(&routers)) {
+            synced_any = true;
             vpn_nb_index_build(&tr->index, tr->nb);
             struct hmapx_node *node;
             HMAPX_FOR_EACH (node, &routers) {
@@ -316,6 +324,11 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
     ovsdb_idl_track_clear(tr->sb);
     tr->nb_txn = tr->sb_txn = NULL;
     tr->last_run_usec = time_usec() - start;
+    if (full) {
+        tr->last_full_usec = tr->last_run_usec;
+    } else if (synced_any) {
+        tr->last_incremental_usec = tr->last_run_usec;
+    }
 }
 
 /* Change collection. */

@@ -24,6 +24,9 @@ ovsdb-client speaks:
                                              (COLUMN:KEY: one map value)
   insert DB TABLE [COLUMN=VALUE...]          insert a row, print its UUID
   transaction DB TABLE [COLUMN=VALUE...]     print the insert transaction
+  transact-file DB FILE                      run the transaction in FILE
+                                             (too large for ovsdb-client's
+                                             command line)
 
 VALUE forms: "uuid:U" a row reference, "set:A,B" a set of strings,
 "iset:1,2" a set of integers, "map:K=V,K2=V2" a string map,
@@ -108,7 +111,40 @@ def transact(db, ops, read_only=False):
     return json.loads(proc.stdout)
 
 
+def transact_file(db, path):
+    """Runs the transaction in 'path' on 'db', speaking JSON-RPC on its
+    unix socket."""
+    import socket
+    target = remote(db)
+    if not target.startswith("unix:"):
+        sys.exit("transact-file needs a unix: remote")
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(target[5:])
+    with open(path) as f:
+        params = json.load(f)
+    s.sendall(json.dumps({"method": "transact", "id": 1,
+                          "params": params}).encode())
+    decoder, buf = json.JSONDecoder(), ""
+    while True:
+        data = s.recv(1 << 20)
+        if not data:
+            sys.exit("connection closed")
+        buf += data.decode()
+        try:
+            reply, _ = decoder.raw_decode(buf)
+        except ValueError:
+            continue
+        if reply.get("id") == 1:
+            break
+    errors = [r for r in reply["result"] or [] if r and "error" in r]
+    if reply.get("error") or errors:
+        sys.exit("transaction failed: %s" % (reply.get("error") or errors))
+    return 0
+
+
 def main(argv):
+    if argv[1] == "transact-file":
+        return transact_file(argv[2], argv[3])
     command, db, table = argv[1:4]
     args = argv[4:]
     if command == "query":
