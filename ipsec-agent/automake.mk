@@ -1,1 +1,14 @@
 # ipsec-agent: see the design card in README.md.
+
+noinst_LIBRARIES += ipsec-agent/libvpnpluto.a
+ipsec_agent_libvpnpluto_a_SOURCES = \
+	ipsec-agent/vpn-pluto.c \
+	ipsec-agent/vpn-pluto.h
+
+AM_CPPFLAGS += -I $(top_srcdir)/ipsec-agent
+
+# ovn-vpn-agent: the per-chassis daemon.
+bin_PROGRAMS += ipsec-agent/ovn-vpn-agent
+ipsec_agent_ovn_vpn_agent_SOURCES = ipsec-agent/ovn-vpn-agent.c
+ipsec_agent_ovn_vpn_agent_LDADD = \
+	ipsec-agent/libvpnpluto.a $(OVN_VPN_CHASSIS_LDADD)

@@ -5,6 +5,9 @@ noinst_LIBRARIES += lib/libovnvpn.a
 lib_libovnvpn_a_SOURCES = \
 	lib/vpn-dirs.c \
 	lib/vpn-dirs.h \
+	lib/vpn-exec.c \
+	lib/vpn-exec.h \
+	lib/vpn-dirs.h \
 	lib/vpn-nb.c \
 	lib/vpn-nb.h \
 	lib/vpn-params.c \

@@ -19,7 +19,9 @@ TESTSUITE_AT = \
 	tests/ovn-vpn-northd.at \
 	tests/fakexfrm.at \
 	tests/ovn-vpn-ctl.at \
-	tests/ovn-vpnctl.at
+	tests/ovn-vpnctl.at \
+	tests/vpn-plumb.at \
+	tests/vpn-pluto.at
 
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
@@ -77,3 +79,11 @@ tests_test_vpn_swan_status_LDADD = $(OVN_VPN_LDADD)
 check_PROGRAMS += tests/test-vpn-swan-conf
 tests_test_vpn_swan_conf_SOURCES = tests/test-vpn-swan-conf.c
 tests_test_vpn_swan_conf_LDADD = $(OVN_VPN_LDADD)
+
+check_PROGRAMS += tests/test-vpn-plumb
+tests_test_vpn_plumb_SOURCES = tests/test-vpn-plumb.c
+tests_test_vpn_plumb_LDADD = $(OVN_VPN_CHASSIS_LDADD)
+
+check_PROGRAMS += tests/test-vpn-pluto
+tests_test_vpn_pluto_SOURCES = tests/test-vpn-pluto.c
+tests_test_vpn_pluto_LDADD = ipsec-agent/libvpnpluto.a $(OVN_VPN_LDADD)

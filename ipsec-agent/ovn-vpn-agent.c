@@ -1,0 +1,956 @@
+/*
+ * Copyright (c) 2026 The ovn-vpn authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* ovn-vpn-agent: the per-chassis VPN daemon.  Like ovn-controller it finds
+ * its chassis name (external_ids:system-id) and its southbound remote
+ * (external_ids:ovn-remote) in the local Open_vSwitch table, and reads only
+ * the southbound database.  For every VPN_Gateway placed on its chassis it
+ * keeps a network namespace joined to the integration bridge
+ * (controller-ext/vpn-plumb.h) and one supervised pluto in it running the
+ * gateway's tunnels (vpn-pluto.h), and it reports a heartbeat, what its
+ * libreswan accepts and the state of every gateway and tunnel in its
+ * Chassis_Private row (lib/vpn-report.h), the one place stock OVN's RBAC
+ * lets a chassis write. */
+
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "command-line.h"
+#include "daemon.h"
+#include "dirs.h"
+#include "fatal-signal.h"
+#include "hash.h"
+#include "lib/ovn-vpn-sb-idl.h"
+#include "lib/vswitch-idl.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "smap.h"
+#include "sset.h"
+#include "stream-ssl.h"
+#include "stream.h"
+#include "svec.h"
+#include "timeval.h"
+#include "unixctl.h"
+#include "util.h"
+#include "vpn-dirs.h"
+#include "vpn-exec.h"
+#include "vpn-params.h"
+#include "vpn-plumb.h"
+#include "vpn-pluto.h"
+#include "vpn-report.h"
+#include "vpn-swan-status.h"
+
+VLOG_DEFINE_THIS_MODULE(ovn_vpn_agent);
+
+/* Counters change with every packet: they are reported at most this
+ * often, state changes at once. */
+#define COUNTER_REPORT_MSEC 5000
+
+static char *ovs_remote;
+static const char *sb_remote_option;
+static const char *chassis_option;
+static const char *netns_prefix = VPN_PLUMB_DEFAULT_PREFIX;
+static const char *unixctl_path;
+static char *state_dir;
+static char *run_dir;
+static struct svec pluto_env = SVEC_EMPTY_INITIALIZER;
+
+/* One gateway this chassis runs. */
+struct agent_gateway {
+    struct shash_node *node;    /* In agent's 'gateways', by name. */
+    char *name;
+    char *netns;
+    struct vpn_pluto *pluto;    /* NULL until its namespace is ready. */
+    bool seen;                  /* Mark for the sweep in sync_gateways(). */
+};
+
+/* What the agent last wrote for a report key, and when. */
+struct agent_report {
+    char *value;
+    long long int written;      /* time_msec() of the write. */
+};
+
+struct agent {
+    bool exiting;
+    bool cleanup;               /* "exit --cleanup": tear everything down. */
+    char *chassis;              /* This chassis's name. */
+    struct vpn_plumb *plumb;
+    struct shash gateways;      /* Contains "struct agent_gateway"s. */
+    struct shash reports;       /* Report key -> "struct agent_report". */
+    struct vpn_caps caps;
+    int64_t heartbeat;
+    long long int next_heartbeat;
+    bool swept;                 /* Stale plutos of an earlier run gone. */
+};
+
+static unixctl_cb_func agent_exit;
+static unixctl_cb_func agent_status;
+static unixctl_cb_func agent_tunnel_show;
+static unixctl_cb_func agent_tunnel_log;
+static unixctl_cb_func agent_recompute;
+
+static void parse_options(int argc, char *argv[]);
+OVS_NO_RETURN static void usage(void);
+static const struct sbrec_chassis_private *find_chassis_private(
+    const struct ovsdb_idl *, const char *name);
+static void sync_gateways(struct agent *, const struct ovsdb_idl *sb,
+                          const struct ovsdb_idl *ovs,
+                          struct ovsdb_idl_txn *ovs_txn);
+static void sync_reports(struct agent *, const struct ovsdb_idl *sb,
+                         struct ovsdb_idl_txn *sb_txn);
+static void sweep_stale_plutos(struct agent *);
+static void gateway_dirs(const char *netns, char **rundir, char **statedir);
+static void free_gateway(struct agent *, struct agent_gateway *, bool stop);
+
+int
+main(int argc, char *argv[])
+{
+    struct agent agent;
+    memset(&agent, 0, sizeof agent);
+    shash_init(&agent.gateways);
+    shash_init(&agent.reports);
+    vpn_caps_init(&agent.caps);
+
+    fatal_ignore_sigpipe();
+    ovs_cmdl_proctitle_init(argc, argv);
+    set_program_name(argv[0]);
+    service_start(&argc, &argv);
+    parse_options(argc, argv);
+
+    daemonize_start(true);
+
+    char *ctl_path = unixctl_path
+        ? xstrdup(unixctl_path)
+        : xasprintf("%s/%s.%ld.ctl", vpn_ovn_rundir(), program_name,
+                    (long int) getpid());
+    struct unixctl_server *unixctl;
+    int retval = unixctl_server_create(ctl_path, &unixctl);
+    free(ctl_path);
+    if (retval) {
+        exit(EXIT_FAILURE);
+    }
+    unixctl_command_register("exit", "[--cleanup]", 0, 1, agent_exit,
+                             &agent);
+    unixctl_command_register("status", "", 0, 0, agent_status, &agent);
+    unixctl_command_register("tunnel/show", "", 0, 0, agent_tunnel_show,
+                             &agent);
+    unixctl_command_register("tunnel/log", "NAME", 1, 1, agent_tunnel_log,
+                             &agent);
+    unixctl_command_register("recompute", "", 0, 0, agent_recompute,
+                             &agent);
+
+    char *error = vpn_plumb_create(netns_prefix, VPN_PLUMB_DEFAULT_BRIDGE,
+                                   &agent.plumb);
+    if (error) {
+        ovs_fatal(0, "%s", error);
+    }
+
+    /* What this chassis's libreswan accepts, once: it does not change
+     * while the agent runs. */
+    if (!vpn_pluto_probe_caps(&agent.caps)) {
+        VLOG_WARN("could not probe libreswan's algorithms; publishing "
+                  "none");
+    }
+
+    daemonize_complete();
+
+    /* The local Open_vSwitch database: configuration and the gateways'
+     * ports. */
+    struct ovsdb_idl_loop ovs_loop = OVSDB_IDL_LOOP_INITIALIZER(
+        ovsdb_idl_create(ovs_remote, &ovsrec_idl_class, false, true));
+    ovsdb_idl_add_column(ovs_loop.idl, &ovsrec_open_vswitch_col_external_ids);
+    vpn_plumb_add_ovs_columns(ovs_loop.idl);
+
+    /* The southbound database: the gateways and tunnels (a handful of rows
+     * per chassis) and the Chassis_Private rows, one per chassis. */
+    struct ovsdb_idl_loop sb_loop = OVSDB_IDL_LOOP_INITIALIZER(
+        ovsdb_idl_create_unconnected(&sbrec_idl_class, false));
+    static const struct ovsdb_idl_table_class *sb_tables[] = {
+        &sbrec_table_vpn_gateway, &sbrec_table_vpn_tunnel,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(sb_tables); i++) {
+        for (size_t j = 0; j < sb_tables[i]->n_columns; j++) {
+            ovsdb_idl_add_column(sb_loop.idl, &sb_tables[i]->columns[j]);
+        }
+    }
+    ovsdb_idl_add_column(sb_loop.idl, &sbrec_chassis_private_col_name);
+    ovsdb_idl_add_column(sb_loop.idl,
+                         &sbrec_chassis_private_col_external_ids);
+    char *sb_remote = NULL;
+
+    while (!agent.exiting) {
+        struct ovsdb_idl_txn *ovs_txn = ovsdb_idl_loop_run(&ovs_loop);
+
+        /* Chassis name, SB remote and bridge, from the local database
+         * unless given on the command line. */
+        const struct ovsrec_open_vswitch *cfg
+            = ovsrec_open_vswitch_first(ovs_loop.idl);
+        const char *chassis = chassis_option;
+        const char *remote = sb_remote_option;
+        if (cfg) {
+            if (!chassis) {
+                chassis = smap_get(&cfg->external_ids, "system-id");
+            }
+            if (!remote) {
+                remote = smap_get(&cfg->external_ids, "ovn-remote");
+            }
+            vpn_plumb_set_bridge(agent.plumb,
+                                 smap_get_def(&cfg->external_ids,
+                                              "ovn-bridge",
+                                              VPN_PLUMB_DEFAULT_BRIDGE));
+        }
+        if (chassis && !nullable_string_is_equal(chassis, agent.chassis)) {
+            free(agent.chassis);
+            agent.chassis = xstrdup(chassis);
+            VLOG_INFO("chassis name: %s", agent.chassis);
+        }
+        if (remote && !nullable_string_is_equal(remote, sb_remote)) {
+            free(sb_remote);
+            sb_remote = xstrdup(remote);
+            ovsdb_idl_set_remote(sb_loop.idl, sb_remote, true);
+            VLOG_INFO("OVN SB: %s", sb_remote);
+        }
+
+        struct ovsdb_idl_txn *sb_txn = ovsdb_idl_loop_run(&sb_loop);
+
+        /* With the SB unreachable, the last known gateways keep running:
+         * tunnels stay up across an SB outage. */
+        if (agent.chassis && sb_remote
+            && ovsdb_idl_has_ever_connected(sb_loop.idl)
+            && ovsdb_idl_has_ever_connected(ovs_loop.idl)) {
+            sync_gateways(&agent, sb_loop.idl, ovs_loop.idl, ovs_txn);
+            if (sb_txn) {
+                sync_reports(&agent, sb_loop.idl, sb_txn);
+            }
+        }
+        struct shash_node *node;
+        SHASH_FOR_EACH (node, &agent.gateways) {
+            struct agent_gateway *gw = node->data;
+            if (gw->pluto) {
+                vpn_pluto_run(gw->pluto);
+            }
+        }
+
+        unixctl_server_run(unixctl);
+        unixctl_server_wait(unixctl);
+        if (agent.exiting) {
+            poll_immediate_wake();
+        }
+
+        SHASH_FOR_EACH (node, &agent.gateways) {
+            struct agent_gateway *gw = node->data;
+            if (gw->pluto) {
+                vpn_pluto_wait(gw->pluto);
+            }
+        }
+        vpn_plumb_wait(agent.plumb);
+        if (agent.next_heartbeat) {
+            poll_timer_wait_until(agent.next_heartbeat);
+        }
+        ovsdb_idl_loop_commit_and_wait(&ovs_loop);
+        ovsdb_idl_loop_commit_and_wait(&sb_loop);
+        poll_block();
+        if (should_service_stop()) {
+            agent.exiting = true;
+        }
+    }
+
+    /* "exit --cleanup" removes everything; a plain exit leaves plutos and
+     * namespaces running, to be adopted by the next agent. */
+    if (agent.cleanup) {
+        struct shash_node *node, *next;
+        SHASH_FOR_EACH_SAFE (node, next, &agent.gateways) {
+            free_gateway(&agent, node->data, true);
+        }
+        for (int i = 0; i < 50; i++) {
+            struct ovsdb_idl_txn *txn = ovsdb_idl_loop_run(&ovs_loop);
+            if (txn && vpn_plumb_cleanup(agent.plumb, ovs_loop.idl, txn)) {
+                ovsdb_idl_loop_commit_and_wait(&ovs_loop);
+                break;
+            }
+            ovsdb_idl_loop_commit_and_wait(&ovs_loop);
+            vpn_plumb_wait(agent.plumb);
+            poll_block();
+        }
+    } else {
+        struct shash_node *node, *next;
+        SHASH_FOR_EACH_SAFE (node, next, &agent.gateways) {
+            free_gateway(&agent, node->data, false);
+        }
+    }
+
+    vpn_plumb_destroy(agent.plumb);
+    unixctl_server_destroy(unixctl);
+    ovsdb_idl_loop_destroy(&ovs_loop);
+    ovsdb_idl_loop_destroy(&sb_loop);
+    free(sb_remote);
+    service_stop();
+    exit(EXIT_SUCCESS);
+}
+
+static void
+parse_options(int argc, char *argv[])
+{
+    enum {
+        OPT_PEER_CA_CERT = UCHAR_MAX + 1,
+        OPT_BOOTSTRAP_CA_CERT,
+        OPT_NETNS_PREFIX,
+        OPT_CHASSIS,
+        OPT_STATE_DIR,
+        OPT_RUN_DIR,
+        OPT_PLUTO_ENV,
+        DAEMON_OPTION_ENUMS,
+        VLOG_OPTION_ENUMS,
+        SSL_OPTION_ENUMS,
+    };
+    static const struct option long_options[] = {
+        {"ovnsb-db", required_argument, NULL, 'D'},
+        {"chassis", required_argument, NULL, OPT_CHASSIS},
+        {"netns-prefix", required_argument, NULL, OPT_NETNS_PREFIX},
+        {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+        {"run-dir", required_argument, NULL, OPT_RUN_DIR},
+        {"pluto-env", required_argument, NULL, OPT_PLUTO_ENV},
+        {"unixctl", required_argument, NULL, 'u'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        DAEMON_LONG_OPTIONS,
+        VLOG_LONG_OPTIONS,
+        STREAM_SSL_LONG_OPTIONS,
+        {"peer-ca-cert", required_argument, NULL, OPT_PEER_CA_CERT},
+        {"bootstrap-ca-cert", required_argument, NULL, OPT_BOOTSTRAP_CA_CERT},
+        {NULL, 0, NULL, 0}
+    };
+    char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
+
+    for (;;) {
+        int c = getopt_long(argc, argv, short_options, long_options, NULL);
+        if (c == -1) {
+            break;
+        }
+
+        switch (c) {
+        case 'D':
+            sb_remote_option = optarg;
+            break;
+
+        case OPT_CHASSIS:
+            chassis_option = optarg;
+            break;
+
+        case OPT_NETNS_PREFIX: {
+            char *error = vpn_plumb_check_prefix(optarg);
+            if (error) {
+                ovs_fatal(0, "--netns-prefix: %s", error);
+            }
+            netns_prefix = optarg;
+            break;
+        }
+
+        case OPT_STATE_DIR:
+            state_dir = xstrdup(optarg);
+            break;
+
+        case OPT_RUN_DIR:
+            run_dir = xstrdup(optarg);
+            break;
+
+        case OPT_PLUTO_ENV:
+            if (!strchr(optarg, '=')) {
+                ovs_fatal(0, "--pluto-env: %s is not VAR=VALUE", optarg);
+            }
+            svec_add(&pluto_env, optarg);
+            break;
+
+        case 'u':
+            unixctl_path = optarg;
+            break;
+
+        case 'h':
+            usage();
+
+        case 'V':
+            vpn_print_version();
+            exit(EXIT_SUCCESS);
+
+        VLOG_OPTION_HANDLERS
+        DAEMON_OPTION_HANDLERS
+        STREAM_SSL_OPTION_HANDLERS
+
+        case OPT_PEER_CA_CERT:
+            stream_ssl_set_peer_ca_cert_file(optarg);
+            break;
+
+        case OPT_BOOTSTRAP_CA_CERT:
+            stream_ssl_set_ca_cert_file(optarg, true);
+            break;
+
+        case '?':
+            exit(EXIT_FAILURE);
+
+        default:
+            abort();
+        }
+    }
+    free(short_options);
+
+    argc -= optind;
+    argv += optind;
+    if (argc == 0) {
+        ovs_remote = xasprintf("unix:%s/db.sock", ovs_rundir());
+    } else if (argc == 1) {
+        ovs_remote = xstrdup(argv[0]);
+    } else {
+        VLOG_FATAL("exactly zero or one non-option argument required; "
+                   "use --help for usage");
+    }
+    if (!state_dir) {
+        state_dir = xasprintf("%s/ovn-vpn", vpn_ovn_rundir());
+    }
+    if (!run_dir) {
+        /* Short: pluto's control socket path is limited. */
+        run_dir = xstrdup("/run/ovnvpn");
+    }
+}
+
+static void
+usage(void)
+{
+    printf("%s: OVN VPN agent\n"
+           "usage %s [OPTIONS] [OVS-DATABASE]\n"
+           "where OVS-DATABASE is a socket on which the Open vSwitch "
+           "database server is listening\n"
+           "(default: unix:%s/db.sock).\n",
+           program_name, program_name, ovs_rundir());
+    printf("\nOptions:\n"
+           "  --ovnsb-db=REMOTE       OVN SB database (default: "
+           "external_ids:ovn-remote)\n"
+           "  --chassis=NAME          chassis name (default: "
+           "external_ids:system-id)\n"
+           "  --netns-prefix=PREFIX   prefix of the gateways' network "
+           "namespaces\n"
+           "                          (default: %s)\n"
+           "  --state-dir=DIR         plutos' configuration, keys and logs\n"
+           "                          (default: $OVN_RUNDIR/ovn-vpn)\n"
+           "  --run-dir=DIR           plutos' control sockets "
+           "(default: /run/ovnvpn)\n"
+           "  --pluto-env=VAR=VALUE   add VAR to the plutos' environment\n"
+           "  --unixctl=SOCKET        override default control socket "
+           "name\n"
+           "  -h, --help              display this help message\n"
+           "  -V, --version           display version information\n",
+           VPN_PLUMB_DEFAULT_PREFIX);
+    daemon_usage();
+    vlog_usage();
+    stream_usage("database", true, false, true);
+    exit(EXIT_SUCCESS);
+}
+
+/* Derives a gateway's pluto directories from its namespace name: the
+ * control socket's directory is kept short with a hash. */
+static void
+gateway_dirs(const char *netns, char **rundir, char **statedir)
+{
+    uint32_t h = hash_string(netns, 0);
+    *rundir = xasprintf("%s/%08"PRIx32, run_dir, h);
+    *statedir = xasprintf("%s/%08"PRIx32, state_dir, h);
+}
+
+/* Fills 'p' from the SB rows.  Strings point into the rows. */
+static void
+tunnel_params(const struct sbrec_vpn_gateway *gw,
+              const struct sbrec_vpn_tunnel *t,
+              struct vpn_tunnel_params *p)
+{
+    vpn_params_init(p);
+    p->name = t->name;
+    p->local_ip = gw->ip;
+    p->local_public_ip = gw->public_ip;
+    p->peer_ip = t->peer_ip;
+    p->local_id = t->local_id;
+    p->peer_id = strcmp(t->peer_id, VPN_PEER_ANY) ? t->peer_id : NULL;
+    p->local_cidrs = (const char **) t->local_cidrs;
+    p->n_local_cidrs = t->n_local_cidrs;
+    p->peer_cidrs = (const char **) t->peer_cidrs;
+    p->n_peer_cidrs = t->n_peer_cidrs;
+    p->psk = t->psk;
+    p->ike_version = t->ike_version;
+    p->ike_mode = t->ike_mode;
+    p->ike_encryption = t->ike_encryption;
+    p->ike_integrity = t->ike_integrity;
+    p->ike_dh_group = t->ike_dh_group;
+    p->ike_lifetime = t->ike_lifetime;
+    p->ipsec_protocol = t->ipsec_protocol;
+    p->ipsec_encryption = t->ipsec_encryption;
+    p->ipsec_integrity = t->ipsec_integrity;
+    p->ipsec_pfs_group = t->ipsec_pfs_group;
+    p->ipsec_lifetime = t->ipsec_lifetime;
+    p->dpd_action = t->dpd_action;
+    p->dpd_delay = t->dpd_delay;
+    p->dpd_timeout = t->dpd_timeout;
+    p->initiator = t->initiator;
+    vpn_params_apply_defaults(p);
+}
+
+/* Makes the namespaces, ports and plutos match the gateways the SB places
+ * on this chassis. */
+static void
+sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
+              const struct ovsdb_idl *ovs, struct ovsdb_idl_txn *ovs_txn)
+{
+    /* Stop the plutos of gateways that left first, then let the plumbing
+     * remove their namespaces. */
+    struct shash_node *node, *next;
+    SHASH_FOR_EACH (node, &agent->gateways) {
+        struct agent_gateway *gw = node->data;
+        gw->seen = false;
+    }
+    struct vpn_plumb_gateway *wanted = NULL;
+    size_t n = 0, allocated = 0;
+    const struct sbrec_vpn_gateway *sbgw;
+    SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
+        if (!sbgw->chassis || strcmp(sbgw->chassis, agent->chassis)) {
+            continue;
+        }
+        if (n >= allocated) {
+            wanted = x2nrealloc(wanted, &allocated, sizeof *wanted);
+        }
+        wanted[n++] = (struct vpn_plumb_gateway) {
+            .name = sbgw->name,
+            .logical_port = sbgw->logical_port,
+            .mac = sbgw->mac,
+            .ip = sbgw->ip,
+            .prefix_len = sbgw->prefix_len,
+            .router_ip = sbgw->router_ip,
+            .routes = sbgw->vpc_routes,
+            .n_routes = sbgw->n_vpc_routes,
+        };
+        struct agent_gateway *gw = shash_find_data(&agent->gateways,
+                                                   sbgw->name);
+        if (!gw) {
+            gw = xzalloc(sizeof *gw);
+            gw->name = xstrdup(sbgw->name);
+            gw->netns = vpn_plumb_netns_name(netns_prefix, sbgw->name);
+            gw->node = shash_add(&agent->gateways, gw->name, gw);
+            VLOG_INFO("gateway %s placed on this chassis", gw->name);
+        }
+        gw->seen = true;
+    }
+    SHASH_FOR_EACH_SAFE (node, next, &agent->gateways) {
+        struct agent_gateway *gw = node->data;
+        if (!gw->seen) {
+            VLOG_INFO("gateway %s left this chassis", gw->name);
+            free_gateway(agent, gw, true);
+        }
+    }
+
+    /* Once the wanted set is known, what an earlier run left behind. */
+    if (!agent->swept) {
+        sweep_stale_plutos(agent);
+        agent->swept = true;
+    }
+
+    vpn_plumb_run(agent->plumb, wanted, n, ovs, ovs_txn);
+    free(wanted);
+
+    /* A pluto in every plumbed namespace, with the gateway's tunnels. */
+    SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
+        struct agent_gateway *gw = shash_find_data(&agent->gateways,
+                                                   sbgw->name);
+        if (!gw || !sbgw->chassis || strcmp(sbgw->chassis, agent->chassis)) {
+            continue;
+        }
+        if (!gw->pluto && vpn_plumb_ready(agent->plumb, gw->name)) {
+            char *rundir, *statedir;
+            gateway_dirs(gw->netns, &rundir, &statedir);
+            gw->pluto = vpn_pluto_create(gw->name, gw->netns, rundir,
+                                         statedir, &pluto_env);
+            free(rundir);
+            free(statedir);
+        }
+        if (!gw->pluto) {
+            continue;
+        }
+
+        struct vpn_tunnel_params *params = NULL;
+        size_t n_params = 0, n_alloc = 0;
+        const struct sbrec_vpn_tunnel *t;
+        SBREC_VPN_TUNNEL_FOR_EACH (t, sb) {
+            if (t->gateway != sbgw) {
+                continue;
+            }
+            if (n_params >= n_alloc) {
+                params = x2nrealloc(params, &n_alloc, sizeof *params);
+            }
+            tunnel_params(sbgw, t, &params[n_params++]);
+        }
+        vpn_pluto_set_conns(gw->pluto, params, n_params);
+        free(params);
+    }
+}
+
+/* Kills the plutos of an earlier run whose gateway is not on this chassis
+ * any more (their namespace is gone with vpn_plumb_run()) and removes
+ * their directories.  A pluto is ours if its pid file is in one of our
+ * run directories and its command line names that directory. */
+static void
+sweep_stale_plutos(struct agent *agent)
+{
+    struct sset keep = SSET_INITIALIZER(&keep);
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &agent->gateways) {
+        struct agent_gateway *gw = node->data;
+        char *rundir, *statedir;
+        gateway_dirs(gw->netns, &rundir, &statedir);
+        sset_add(&keep, rundir);
+        free(rundir);
+        free(statedir);
+    }
+
+    DIR *dir = opendir(run_dir);
+    struct dirent *de;
+    while (dir && (de = readdir(dir)) != NULL) {
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+        char *rundir = xasprintf("%s/%s", run_dir, de->d_name);
+        char *statedir = xasprintf("%s/%s", state_dir, de->d_name);
+        if (!sset_contains(&keep, rundir)) {
+            char *pidfile = xasprintf("%s/pluto.pid", rundir);
+            pid_t pid = read_pidfile(pidfile);
+            if (pid > 0) {
+                char *cmdline_path = xasprintf("/proc/%ld/cmdline",
+                                               (long int) pid);
+                FILE *f = fopen(cmdline_path, "r");
+                struct ds cmdline = DS_EMPTY_INITIALIZER;
+                if (f) {
+                    int c;
+                    while ((c = getc(f)) != EOF) {
+                        ds_put_char(&cmdline, c ? c : ' ');
+                    }
+                    fclose(f);
+                }
+                if (strstr(ds_cstr(&cmdline), rundir)) {
+                    VLOG_INFO("stopping stale pluto %ld (%s)",
+                              (long int) pid, rundir);
+                    kill(pid, SIGTERM);
+                }
+                ds_destroy(&cmdline);
+                free(cmdline_path);
+            }
+            free(pidfile);
+            /* The directories hold only files this agent wrote. */
+            char *argv[] = { "rm", "-rf", "--", rundir, statedir, NULL };
+            char *error = vpn_exec(argv, NULL, VPN_EXEC_TIMEOUT_MS, NULL,
+                                   NULL);
+            if (error) {
+                VLOG_WARN("%s", error);
+                free(error);
+            }
+        }
+        free(rundir);
+        free(statedir);
+    }
+    if (dir) {
+        closedir(dir);
+    }
+    sset_destroy(&keep);
+}
+
+static void
+free_gateway(struct agent *agent, struct agent_gateway *gw, bool stop)
+{
+    shash_delete(&agent->gateways, gw->node);
+    vpn_pluto_destroy(gw->pluto, stop);
+    free(gw->name);
+    free(gw->netns);
+    free(gw);
+}
+
+/* Adds to 'want' the report of every gateway and tunnel this chassis
+ * runs. */
+static void
+build_reports(struct agent *agent, const struct ovsdb_idl *sb,
+              struct smap *want)
+{
+    const struct sbrec_vpn_gateway *sbgw;
+    SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
+        if (!sbgw->chassis || strcmp(sbgw->chassis, agent->chassis)) {
+            continue;
+        }
+        struct agent_gateway *gw = shash_find_data(&agent->gateways,
+                                                   sbgw->name);
+        const char *error = vpn_plumb_error(agent->plumb, sbgw->name);
+        if (!error && gw && gw->pluto && !vpn_pluto_is_running(gw->pluto)) {
+            error = vpn_pluto_get_error(gw->pluto);
+            if (!error) {
+                error = "pluto is starting";
+            }
+        }
+        struct ds s = DS_EMPTY_INITIALIZER;
+        bool ready = gw && gw->pluto && vpn_pluto_is_running(gw->pluto)
+                     && vpn_plumb_ready(agent->plumb, sbgw->name);
+        vpn_report_gateway_format(ready ? "running" : "error",
+                                  ready ? "" : error ? error : "plumbing",
+                                  &s);
+        smap_add_nocopy(want, xasprintf(VPN_REPORT_GATEWAY_PREFIX"%s",
+                                        sbgw->name), ds_steal_cstr(&s));
+
+        const struct sbrec_vpn_tunnel *t;
+        SBREC_VPN_TUNNEL_FOR_EACH (t, sb) {
+            if (t->gateway != sbgw) {
+                continue;
+            }
+            const struct vpn_pluto_tunnel *pt
+                = gw && gw->pluto ? vpn_pluto_get_tunnel(gw->pluto, t->name)
+                                  : NULL;
+            struct vpn_tunnel_report r = {
+                .generation = pt ? t->generation : 0,
+                .connection = CONST_CAST(char *, pt
+                    ? swan_status_state_to_string(pt->state)
+                    : "connecting"),
+                .changed = pt ? pt->since : 0,
+                .bytes_in = pt && pt->have_bytes ? pt->bytes_in : -1,
+                .bytes_out = pt && pt->have_bytes ? pt->bytes_out : -1,
+                .packets_in = pt ? pt->packets_in : -1,
+                .packets_out = pt ? pt->packets_out : -1,
+                .reason = CONST_CAST(char *,
+                    pt && pt->reason != SWAN_REASON_NONE
+                    ? swan_status_reason_to_string(pt->reason) : ""),
+            };
+            struct ds value = DS_EMPTY_INITIALIZER;
+            vpn_report_tunnel_format(&r, &value);
+            smap_add_nocopy(want, xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s",
+                                            t->name), ds_steal_cstr(&value));
+        }
+    }
+}
+
+/* Returns true if two tunnel reports differ in more than their
+ * counters. */
+static bool
+report_differs_beyond_counters(const char *a, const char *b)
+{
+    struct vpn_tunnel_report ra, rb;
+    if (!vpn_report_tunnel_parse(a, &ra)) {
+        return true;
+    }
+    if (!vpn_report_tunnel_parse(b, &rb)) {
+        vpn_report_tunnel_destroy(&ra);
+        return true;
+    }
+    bool differs = (ra.generation != rb.generation
+                    || strcmp(ra.connection, rb.connection)
+                    || ra.changed != rb.changed
+                    || strcmp(ra.reason, rb.reason));
+    vpn_report_tunnel_destroy(&ra);
+    vpn_report_tunnel_destroy(&rb);
+    return differs;
+}
+
+/* Writes into this chassis's Chassis_Private row, with per-key mutations
+ * in one transaction, every report that changed: state changes at once,
+ * counters at most every COUNTER_REPORT_MSEC, the heartbeat every
+ * VPN_REPORT_HEARTBEAT_MSEC. */
+static void
+sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
+             struct ovsdb_idl_txn *sb_txn OVS_UNUSED)
+{
+    const struct sbrec_chassis_private *cp
+        = find_chassis_private(sb, agent->chassis);
+    if (!cp) {
+        /* ovn-controller creates it; wait. */
+        return;
+    }
+    long long int now = time_msec();
+
+    struct smap want = SMAP_INITIALIZER(&want);
+    build_reports(agent, sb, &want);
+    vpn_caps_to_smap(&agent->caps, &want);
+    smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
+
+    const struct smap_node *node;
+    SMAP_FOR_EACH (node, &want) {
+        const char *have = smap_get(&cp->external_ids, node->key);
+        if (have && !strcmp(have, node->value)) {
+            continue;
+        }
+        if (have && !strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
+                             strlen(VPN_REPORT_TUNNEL_PREFIX))
+            && !report_differs_beyond_counters(have, node->value)) {
+            struct agent_report *last = shash_find_data(&agent->reports,
+                                                        node->key);
+            if (last && now < last->written + COUNTER_REPORT_MSEC) {
+                poll_timer_wait_until(last->written + COUNTER_REPORT_MSEC);
+                continue;
+            }
+        }
+        sbrec_chassis_private_update_external_ids_setkey(cp, node->key,
+                                                          node->value);
+        struct agent_report *r = shash_find_data(&agent->reports, node->key);
+        if (!r) {
+            r = xzalloc(sizeof *r);
+            shash_add(&agent->reports, node->key, r);
+        }
+        free(r->value);
+        r->value = xstrdup(node->value);
+        r->written = now;
+    }
+
+    /* Keys for gateways and tunnels that left this chassis. */
+    SMAP_FOR_EACH (node, &cp->external_ids) {
+        if ((!strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
+                      strlen(VPN_REPORT_TUNNEL_PREFIX))
+             || !strncmp(node->key, VPN_REPORT_GATEWAY_PREFIX,
+                         strlen(VPN_REPORT_GATEWAY_PREFIX)))
+            && !smap_get(&want, node->key)) {
+            sbrec_chassis_private_update_external_ids_delkey(cp, node->key);
+            struct agent_report *r = shash_find_and_delete(&agent->reports,
+                                                           node->key);
+            if (r) {
+                free(r->value);
+                free(r);
+            }
+        }
+    }
+    smap_destroy(&want);
+
+    if (now >= agent->next_heartbeat) {
+        char *value = xasprintf("%"PRId64, ++agent->heartbeat);
+        sbrec_chassis_private_update_external_ids_setkey(
+            cp, VPN_REPORT_HEARTBEAT, value);
+        free(value);
+        agent->next_heartbeat = now + VPN_REPORT_HEARTBEAT_MSEC;
+    }
+}
+
+static const struct sbrec_chassis_private *
+find_chassis_private(const struct ovsdb_idl *sb, const char *name)
+{
+    const struct sbrec_chassis_private *cp;
+    SBREC_CHASSIS_PRIVATE_FOR_EACH (cp, sb) {
+        if (!strcmp(cp->name, name)) {
+            return cp;
+        }
+    }
+    return NULL;
+}
+
+/* unixctl commands. */
+
+static void
+agent_exit(struct unixctl_conn *conn, int argc, const char *argv[],
+           void *agent_)
+{
+    struct agent *agent = agent_;
+    if (argc > 1 && strcmp(argv[1], "--cleanup")) {
+        unixctl_command_reply_error(conn, "usage: exit [--cleanup]");
+        return;
+    }
+    agent->exiting = true;
+    agent->cleanup = argc > 1;
+    unixctl_command_reply(conn, NULL);
+}
+
+static void
+agent_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
+             const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_format(&s, "chassis: %s\n",
+                  agent->chassis ? agent->chassis : "(unknown)");
+    ds_put_format(&s, "heartbeat: %"PRId64"\n", agent->heartbeat);
+    const struct shash_node **nodes = shash_sort(&agent->gateways);
+    for (size_t i = 0; i < shash_count(&agent->gateways); i++) {
+        const struct agent_gateway *gw = nodes[i]->data;
+        const char *error = vpn_plumb_error(agent->plumb, gw->name);
+        ds_put_format(&s, "gateway %s: netns %s, %s", gw->name, gw->netns,
+                      vpn_plumb_ready(agent->plumb, gw->name)
+                      ? "plumbed" : "not plumbed");
+        if (gw->pluto) {
+            ds_put_format(&s, ", pluto %ld%s (%u starts)",
+                          (long int) vpn_pluto_get_pid(gw->pluto),
+                          vpn_pluto_is_adopted(gw->pluto) ? " adopted" : "",
+                          vpn_pluto_get_n_starts(gw->pluto));
+        }
+        if (error) {
+            ds_put_format(&s, ", error: %s", error);
+        }
+        ds_put_char(&s, '\n');
+    }
+    free(nodes);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+agent_tunnel_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                  const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    const struct shash_node **nodes = shash_sort(&agent->gateways);
+    for (size_t i = 0; i < shash_count(&agent->gateways); i++) {
+        const struct agent_gateway *gw = nodes[i]->data;
+        if (gw->pluto) {
+            ds_put_format(&s, "gateway %s:\n", gw->name);
+            vpn_pluto_format_status(gw->pluto, &s);
+        }
+    }
+    free(nodes);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+agent_tunnel_log(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                 const char *argv[], void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &agent->gateways) {
+        const struct agent_gateway *gw = node->data;
+        if (gw->pluto && vpn_pluto_format_log(gw->pluto, argv[1], &s)) {
+            unixctl_command_reply(conn, ds_cstr(&s));
+            ds_destroy(&s);
+            return;
+        }
+    }
+    ds_destroy(&s);
+    unixctl_command_reply_error(conn, "no such tunnel on this chassis");
+}
+
+static void
+agent_recompute(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    vpn_plumb_force_check(agent->plumb);
+    poll_immediate_wake();
+    unixctl_command_reply(conn, NULL);
+}
