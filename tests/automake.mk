@@ -17,6 +17,7 @@ TESTSUITE_AT = \
 	tests/vpn-swan-conf.at \
 	tests/sandbox.at \
 	tests/ovn-vpn-northd.at \
+	tests/ovn-vpn-agent.at \
 	tests/fakexfrm.at \
 	tests/ovn-vpn-ctl.at \
 	tests/ovn-vpnctl.at \
