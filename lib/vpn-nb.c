@@ -356,6 +356,21 @@ vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *t,
     error = vpn_check_local_cidrs_in_subnets("local_cidrs", cidrs.local,
                                              cidrs.n_local, subnets,
                                              n_subnets, lr->name);
+    /* The remote site's CIDRs are not the VPC's: traffic to them would
+     * never leave the VPC. */
+    for (size_t i = 0; !error && i < cidrs.n_peer; i++) {
+        for (size_t j = 0; !error && j < n_subnets; j++) {
+            if (vpn_cidrs_overlap(&cidrs.peer[i], &subnets[j])) {
+                char *peer = vpn_cidr_to_string(&cidrs.peer[i]);
+                char *subnet = vpn_cidr_to_string(&subnets[j]);
+                error = xasprintf("peer_cidrs: %s overlaps %s, a subnet of "
+                                  "router %s (the VPC)", peer, subnet,
+                                  lr->name);
+                free(peer);
+                free(subnet);
+            }
+        }
+    }
     free(subnets);
 
     /* No other tunnel of the VPC routes the same traffic. */
@@ -383,13 +398,15 @@ vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *t,
     if (!error && count_group(index_find(&index->gateways,
                                          &t->gateway->header_.uuid),
                               t, counts, aux) > VPN_MAX_TUNNELS) {
-        error = xasprintf("gateway: VPN gateway %s has more than %d tunnels",
+        error = xasprintf("gateway: VPN gateway %s already has %d tunnels, "
+                          "the most a gateway can have",
                           t->gateway->name, VPN_MAX_TUNNELS);
     }
     if (!error && count_group(index_find(&index->peers,
                                          &t->peer->header_.uuid),
                               t, counts, aux) > VPN_MAX_TUNNELS) {
-        error = xasprintf("peer: peer gateway %s has more than %d tunnels",
+        error = xasprintf("peer: peer gateway %s already has %d tunnels, "
+                          "the most a peer gateway can have",
                           t->peer->name, VPN_MAX_TUNNELS);
     }
     if (!error) {
