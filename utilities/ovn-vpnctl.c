@@ -453,8 +453,14 @@ Other options:\n\
     exit(EXIT_SUCCESS);
 }
 
-/* Tables shown by "show". */
+/* Tables shown by "show": every tunnel, with its gateway and peer. */
 static struct cmd_show_table cmd_show_tables[] = {
+    {&nbrec_table_vpn_tunnel,
+     &nbrec_vpn_tunnel_col_name,
+     {&nbrec_vpn_tunnel_col_gateway, &nbrec_vpn_tunnel_col_peer,
+      &nbrec_vpn_tunnel_col_status},
+     {NULL, NULL, NULL}},
+
     {&nbrec_table_vpn_gateway,
      &nbrec_vpn_gateway_col_name,
      {&nbrec_vpn_gateway_col_public_ip, &nbrec_vpn_gateway_col_chassis,
@@ -464,12 +470,6 @@ static struct cmd_show_table cmd_show_tables[] = {
     {&nbrec_table_vpn_peer,
      &nbrec_vpn_peer_col_name,
      {&nbrec_vpn_peer_col_ip, NULL, NULL},
-     {NULL, NULL, NULL}},
-
-    {&nbrec_table_vpn_tunnel,
-     &nbrec_vpn_tunnel_col_name,
-     {&nbrec_vpn_tunnel_col_local_cidrs, &nbrec_vpn_tunnel_col_peer_cidrs,
-      &nbrec_vpn_tunnel_col_status},
      {NULL, NULL, NULL}},
 
     {NULL, NULL, {NULL, NULL, NULL}, {NULL, NULL, NULL}},
