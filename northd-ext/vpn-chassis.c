@@ -47,9 +47,14 @@ struct vpn_chassis {
 
 static struct vpn_chassis *find_chassis(const struct vpn_chassis_set *,
                                         const char *name);
+static void update_chassis(struct vpn_chassis_set *,
+                           const struct sbrec_chassis_private *,
+                           long long int now);
+static void remove_chassis(struct vpn_chassis_set *, struct vpn_chassis *);
 static void update_reports(struct vpn_chassis_set *, struct vpn_chassis *,
                            const struct smap *ids);
 static void note_report_change(struct vpn_chassis_set *, const char *key);
+static bool is_report_key(const char *key);
 static void destroy_chassis(struct vpn_chassis *);
 
 void
@@ -84,66 +89,40 @@ void
 vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
                 long long int now)
 {
-    struct vpn_chassis *ch;
-    HMAP_FOR_EACH (ch, node, &set->chassis) {
-        ch->seen = false;
-    }
-
+    /* Only the rows that changed since the last run (all of them the
+     * first time): a heartbeat is one key of a row that may hold a report
+     * for each of a thousand tunnels. */
     const struct sbrec_chassis_private *cp;
-    SBREC_CHASSIS_PRIVATE_FOR_EACH (cp, sb) {
-        const char *heartbeat = smap_get(&cp->external_ids,
-                                         VPN_REPORT_HEARTBEAT);
-        if (!heartbeat) {
-            /* No agent on this chassis. */
-            continue;
+    if (!set->initialized) {
+        struct vpn_chassis *ch;
+        HMAP_FOR_EACH (ch, node, &set->chassis) {
+            ch->seen = false;
         }
-        ch = find_chassis(set, cp->name);
-        if (!ch) {
-            ch = xzalloc(sizeof *ch);
-            ch->name = xstrdup(cp->name);
-            ch->heartbeat = xstrdup(heartbeat);
-            ch->last_change = now;
-            ch->alive = true;
-            vpn_caps_init(&ch->caps);
-            smap_init(&ch->reports);
-            hmap_insert(&set->chassis, &ch->node, hash_string(ch->name, 0));
-            sset_add(&set->changed_chassis, ch->name);
-            VLOG_INFO("agent on chassis %s appeared", ch->name);
-        } else if (strcmp(ch->heartbeat, heartbeat)) {
-            free(ch->heartbeat);
-            ch->heartbeat = xstrdup(heartbeat);
-            ch->last_change = now;
+        SBREC_CHASSIS_PRIVATE_FOR_EACH (cp, sb) {
+            update_chassis(set, cp, now);
         }
-        ch->seen = true;
-
-        struct vpn_caps caps;
-        vpn_caps_init(&caps);
-        vpn_caps_from_smap(&caps, &cp->external_ids);
-        if (caps.known != ch->caps.known
-            || caps.dh_groups != ch->caps.dh_groups
-            || !sset_equals(caps.encryption, ch->caps.encryption)
-            || !sset_equals(caps.integrity, ch->caps.integrity)) {
-            vpn_caps_destroy(&ch->caps);
-            ch->caps = caps;
-            sset_add(&set->changed_chassis, ch->name);
-        } else {
-            vpn_caps_destroy(&caps);
+        HMAP_FOR_EACH_SAFE (ch, node, &set->chassis) {
+            if (!ch->seen) {
+                remove_chassis(set, ch);
+            }
         }
-        update_reports(set, ch, &cp->external_ids);
+        set->initialized = true;
+    } else {
+        SBREC_CHASSIS_PRIVATE_FOR_EACH_TRACKED (cp, sb) {
+            if (sbrec_chassis_private_is_deleted(cp)) {
+                struct vpn_chassis *ch = find_chassis(set, cp->name);
+                if (ch) {
+                    remove_chassis(set, ch);
+                }
+            } else {
+                update_chassis(set, cp, now);
+            }
+        }
     }
 
     set->next_deadline = LLONG_MAX;
-    struct vpn_chassis *next;
-    HMAP_FOR_EACH_SAFE (ch, next, node, &set->chassis) {
-        if (!ch->seen) {
-            /* The Chassis_Private row, or its agent's keys, went away. */
-            VLOG_INFO("agent on chassis %s is gone", ch->name);
-            sset_add(&set->changed_chassis, ch->name);
-            update_reports(set, ch, NULL);
-            hmap_remove(&set->chassis, &ch->node);
-            destroy_chassis(ch);
-            continue;
-        }
+    struct vpn_chassis *ch;
+    HMAP_FOR_EACH (ch, node, &set->chassis) {
         long long int deadline = ch->last_change + VPN_REPORT_DEAD_MSEC;
         bool alive = now < deadline;
         if (alive != ch->alive) {
@@ -156,6 +135,13 @@ vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
             set->next_deadline = deadline;
         }
     }
+}
+
+/* Forces vpn_chassis_run() to read every row again (after a reconnect). */
+void
+vpn_chassis_reload(struct vpn_chassis_set *set)
+{
+    set->initialized = false;
 }
 
 /* Wakes the main loop when an agent may have gone silent. */
@@ -224,37 +210,105 @@ find_chassis(const struct vpn_chassis_set *set, const char *name)
     return NULL;
 }
 
-/* Replaces 'ch''s remembered report keys by those of 'ids' (NULL: none)
- * and notes every gateway and tunnel whose report changed. */
+/* Takes in what Chassis_Private row 'cp' says now. */
+static void
+update_chassis(struct vpn_chassis_set *set,
+               const struct sbrec_chassis_private *cp, long long int now)
+{
+    const char *heartbeat = smap_get(&cp->external_ids, VPN_REPORT_HEARTBEAT);
+    struct vpn_chassis *ch = find_chassis(set, cp->name);
+    if (!heartbeat) {
+        /* No agent (any more) on this chassis. */
+        if (ch) {
+            remove_chassis(set, ch);
+        }
+        return;
+    }
+    if (!ch) {
+        ch = xzalloc(sizeof *ch);
+        ch->name = xstrdup(cp->name);
+        ch->heartbeat = xstrdup(heartbeat);
+        ch->last_change = now;
+        ch->alive = true;
+        vpn_caps_init(&ch->caps);
+        smap_init(&ch->reports);
+        hmap_insert(&set->chassis, &ch->node, hash_string(ch->name, 0));
+        sset_add(&set->changed_chassis, ch->name);
+        VLOG_INFO("agent on chassis %s appeared", ch->name);
+    } else if (strcmp(ch->heartbeat, heartbeat)) {
+        free(ch->heartbeat);
+        ch->heartbeat = xstrdup(heartbeat);
+        ch->last_change = now;
+    }
+    ch->seen = true;
+
+    struct vpn_caps caps;
+    vpn_caps_init(&caps);
+    vpn_caps_from_smap(&caps, &cp->external_ids);
+    if (caps.known != ch->caps.known
+        || caps.dh_groups != ch->caps.dh_groups
+        || !sset_equals(caps.encryption, ch->caps.encryption)
+        || !sset_equals(caps.integrity, ch->caps.integrity)) {
+        vpn_caps_destroy(&ch->caps);
+        ch->caps = caps;
+        sset_add(&set->changed_chassis, ch->name);
+    } else {
+        vpn_caps_destroy(&caps);
+    }
+    update_reports(set, ch, &cp->external_ids);
+}
+
+static void
+remove_chassis(struct vpn_chassis_set *set, struct vpn_chassis *ch)
+{
+    VLOG_INFO("agent on chassis %s is gone", ch->name);
+    sset_add(&set->changed_chassis, ch->name);
+    update_reports(set, ch, NULL);
+    hmap_remove(&set->chassis, &ch->node);
+    destroy_chassis(ch);
+}
+
+/* Brings 'ch''s remembered report keys in line with those of 'ids' (NULL:
+ * none), changing only what differs, and notes every gateway and tunnel
+ * whose report changed. */
 static void
 update_reports(struct vpn_chassis_set *set, struct vpn_chassis *ch,
                const struct smap *ids)
 {
-    struct smap fresh = SMAP_INITIALIZER(&fresh);
+    size_t n_seen = 0;
     if (ids) {
         const struct smap_node *node;
         SMAP_FOR_EACH (node, ids) {
-            if (!strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
-                         strlen(VPN_REPORT_TUNNEL_PREFIX))
-                || !strncmp(node->key, VPN_REPORT_GATEWAY_PREFIX,
-                            strlen(VPN_REPORT_GATEWAY_PREFIX))) {
-                smap_add(&fresh, node->key, node->value);
-                const char *old = smap_get(&ch->reports, node->key);
-                if (!old || strcmp(old, node->value)) {
-                    note_report_change(set, node->key);
-                }
+            if (!is_report_key(node->key)) {
+                continue;
+            }
+            n_seen++;
+            const char *old = smap_get(&ch->reports, node->key);
+            if (!old || strcmp(old, node->value)) {
+                note_report_change(set, node->key);
+                smap_replace(&ch->reports, node->key, node->value);
             }
         }
     }
-    const struct smap_node *node;
-    SMAP_FOR_EACH (node, &ch->reports) {
-        if (!smap_get(&fresh, node->key)) {
-            note_report_change(set, node->key);
+    if (n_seen != smap_count(&ch->reports)) {
+        /* Some keys went away. */
+        struct smap_node *node;
+        SMAP_FOR_EACH_SAFE (node, &ch->reports) {
+            if (!ids || !smap_get(ids, node->key)) {
+                note_report_change(set, node->key);
+                smap_remove_node(&ch->reports, node);
+            }
         }
     }
-    smap_destroy(&ch->reports);
-    smap_clone(&ch->reports, &fresh);
-    smap_destroy(&fresh);
+}
+
+static bool
+is_report_key(const char *key)
+{
+    return (!strncmp(key, VPN_REPORT_TUNNEL_PREFIX,
+                     strlen(VPN_REPORT_TUNNEL_PREFIX))
+            || !strncmp(key, VPN_REPORT_GATEWAY_PREFIX,
+                        strlen(VPN_REPORT_GATEWAY_PREFIX)));
 }
 
 static void

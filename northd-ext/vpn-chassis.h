@@ -26,7 +26,9 @@
  * the translator's own monotonic clock (so chassis clocks need not agree),
  * and dead VPN_REPORT_DEAD_MSEC after the last change.
  *
- * vpn_chassis_run() reports what changed since the previous call: the
+ * vpn_chassis_run() reads only the rows that the IDL's change tracking
+ * says changed (every row the first time, or after vpn_chassis_reload()),
+ * and reports what changed since the previous call: the
  * chassis whose liveness or capabilities changed (placement must be
  * reconsidered for their gateways) and the tunnels and gateways whose
  * reports changed (their northbound status must be rewritten). */
@@ -46,6 +48,7 @@ struct vpn_chassis_set {
     struct sset changed_tunnels;    /* Tunnel reports changed. */
     struct sset changed_gateways;   /* Gateway reports changed. */
     long long int next_deadline;    /* When an agent may go silent. */
+    bool initialized;               /* Every row read once. */
 };
 
 void vpn_chassis_set_init(struct vpn_chassis_set *);
@@ -53,6 +56,7 @@ void vpn_chassis_set_destroy(struct vpn_chassis_set *);
 void vpn_chassis_run(struct vpn_chassis_set *, const struct ovsdb_idl *sb,
                      long long int now);
 void vpn_chassis_wait(const struct vpn_chassis_set *);
+void vpn_chassis_reload(struct vpn_chassis_set *);
 void vpn_chassis_clear_changes(struct vpn_chassis_set *);
 
 bool vpn_chassis_is_alive(const struct vpn_chassis_set *, const char *name);

@@ -196,6 +196,8 @@ vpn_translator_add_columns(struct ovsdb_idl *nb, struct ovsdb_idl *sb)
     }
     ovsdb_idl_add_column(sb, &sbrec_chassis_private_col_name);
     ovsdb_idl_add_column(sb, &sbrec_chassis_private_col_external_ids);
+    ovsdb_idl_track_add_column(sb, &sbrec_chassis_private_col_name);
+    ovsdb_idl_track_add_column(sb, &sbrec_chassis_private_col_external_ids);
 }
 
 struct vpn_translator *
@@ -246,6 +248,7 @@ void
 vpn_translator_force_recompute(struct vpn_translator *tr)
 {
     tr->recompute = true;
+    vpn_chassis_reload(&tr->chassis);
 }
 
 void
