@@ -539,108 +539,77 @@ pre_vpn(struct ctl_context *ctx)
 
 /* Row lookup. */
 
+/* Looks up a row of 'table' by name or UUID with db-ctl-base's
+ * ctl_get_row() (names as registered in 'tables' above).  If there is none
+ * and 'must_exist', reports "ID: WHAT not found", after 'field' and ": "
+ * if 'field' is nonnull. */
+static const struct ovsdb_idl_row *
+find_row(struct ctl_context *ctx, const struct ovsdb_idl_table_class *table,
+         const char *id, bool must_exist, const char *field,
+         const char *what)
+{
+    const struct ovsdb_idl_row *row;
+    char *error = ctl_get_row(ctx, table, id, false, &row);
+    if (error) {
+        ctl_error(ctx, "%s%s%s", field ? field : "", field ? ": " : "",
+                  error);
+        free(error);
+        return NULL;
+    }
+    if (!row && must_exist) {
+        ctl_error(ctx, "%s%s%s: %s not found", field ? field : "",
+                  field ? ": " : "", id, what);
+    }
+    return row;
+}
+
+/* The IDL row structure of TYPE whose header is ROW (which may be NULL). */
+#define ROW_CAST(ROW, TYPE) \
+    ((ROW) ? CONTAINER_OF(ROW, const struct TYPE, header_) : NULL)
+
 static const struct nbrec_vpn_gateway *
 find_gateway(struct ctl_context *ctx, const char *id, bool must_exist)
 {
-    const struct nbrec_vpn_gateway *gw;
-    struct uuid uuid;
-    bool is_uuid = uuid_from_string(&uuid, id);
-    NBREC_VPN_GATEWAY_FOR_EACH (gw, ctx->idl) {
-        if (!strcmp(gw->name, id)
-            || (is_uuid && uuid_equals(&uuid, &gw->header_.uuid))) {
-            return gw;
-        }
-    }
-    if (must_exist) {
-        ctl_error(ctx, "%s: VPN gateway not found", id);
-    }
-    return NULL;
+    const struct ovsdb_idl_row *row
+        = find_row(ctx, &nbrec_table_vpn_gateway, id, must_exist, NULL,
+                   "VPN gateway");
+    return ROW_CAST(row, nbrec_vpn_gateway);
 }
 
 static const struct nbrec_vpn_peer *
 find_peer(struct ctl_context *ctx, const char *id, bool must_exist)
 {
-    const struct nbrec_vpn_peer *peer;
-    struct uuid uuid;
-    bool is_uuid = uuid_from_string(&uuid, id);
-    NBREC_VPN_PEER_FOR_EACH (peer, ctx->idl) {
-        if (!strcmp(peer->name, id)
-            || (is_uuid && uuid_equals(&uuid, &peer->header_.uuid))) {
-            return peer;
-        }
-    }
-    if (must_exist) {
-        ctl_error(ctx, "%s: peer gateway not found", id);
-    }
-    return NULL;
+    const struct ovsdb_idl_row *row
+        = find_row(ctx, &nbrec_table_vpn_peer, id, must_exist, NULL,
+                   "peer gateway");
+    return ROW_CAST(row, nbrec_vpn_peer);
 }
 
 static const struct nbrec_vpn_tunnel *
 find_tunnel(struct ctl_context *ctx, const char *id, bool must_exist)
 {
-    const struct nbrec_vpn_tunnel *t;
-    struct uuid uuid;
-    bool is_uuid = uuid_from_string(&uuid, id);
-    NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
-        if (!strcmp(t->name, id)
-            || (is_uuid && uuid_equals(&uuid, &t->header_.uuid))) {
-            return t;
-        }
-    }
-    if (must_exist) {
-        ctl_error(ctx, "%s: tunnel not found", id);
-    }
-    return NULL;
+    const struct ovsdb_idl_row *row
+        = find_row(ctx, &nbrec_table_vpn_tunnel, id, must_exist, NULL,
+                   "tunnel");
+    return ROW_CAST(row, nbrec_vpn_tunnel);
 }
 
 static const struct nbrec_logical_router *
 find_router(struct ctl_context *ctx, const char *id)
 {
-    const struct nbrec_logical_router *lr, *found = NULL;
-    struct uuid uuid;
-    bool is_uuid = uuid_from_string(&uuid, id);
-    NBREC_LOGICAL_ROUTER_FOR_EACH (lr, ctx->idl) {
-        if (is_uuid && uuid_equals(&uuid, &lr->header_.uuid)) {
-            return lr;
-        }
-        if (!strcmp(lr->name, id)) {
-            if (found) {
-                ctl_error(ctx, "router: multiple routers named %s; use its "
-                          "UUID", id);
-                return NULL;
-            }
-            found = lr;
-        }
-    }
-    if (!found) {
-        ctl_error(ctx, "router: %s: logical router not found", id);
-    }
-    return found;
+    const struct ovsdb_idl_row *row
+        = find_row(ctx, &nbrec_table_logical_router, id, true, "router",
+                   "logical router");
+    return ROW_CAST(row, nbrec_logical_router);
 }
 
 static const struct nbrec_logical_switch *
 find_switch(struct ctl_context *ctx, const char *id)
 {
-    const struct nbrec_logical_switch *ls, *found = NULL;
-    struct uuid uuid;
-    bool is_uuid = uuid_from_string(&uuid, id);
-    NBREC_LOGICAL_SWITCH_FOR_EACH (ls, ctx->idl) {
-        if (is_uuid && uuid_equals(&uuid, &ls->header_.uuid)) {
-            return ls;
-        }
-        if (!strcmp(ls->name, id)) {
-            if (found) {
-                ctl_error(ctx, "logical_switch: multiple switches named %s; "
-                          "use its UUID", id);
-                return NULL;
-            }
-            found = ls;
-        }
-    }
-    if (!found) {
-        ctl_error(ctx, "logical_switch: %s: logical switch not found", id);
-    }
-    return found;
+    const struct ovsdb_idl_row *row
+        = find_row(ctx, &nbrec_table_logical_switch, id, true,
+                   "logical_switch", "logical switch");
+    return ROW_CAST(row, nbrec_logical_switch);
 }
 
 /* Validation of what the transaction is about to commit: every check
