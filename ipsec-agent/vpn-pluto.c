@@ -147,6 +147,7 @@ struct vpn_pluto {
     struct shash conns;         /* Name -> struct pluto_conn. */
     struct sset orphans;        /* Conns of an adopted pluto, unknown. */
     char *secrets_written;      /* ipsec.secrets content, NULL: unknown. */
+    bool secrets_stale;         /* Rewritten while pluto was starting. */
 
     /* Status. */
     struct swan_status status;
@@ -969,6 +970,7 @@ pluto_start(struct vpn_pluto *pluto)
     if (!pluto->secrets_written) {
         return false;
     }
+    pluto->secrets_stale = false;
     clear_conns_dir(pluto);
 
     /* Log rotation, the crude way. */
@@ -1107,6 +1109,10 @@ pluto_started(struct vpn_pluto *pluto)
     pluto->seqno++;
     VLOG_INFO("%s: pluto (pid %ld) is ready after %lld ms", pluto->name,
               (long int) pluto->pid, now - pluto->started);
+    if (pluto->secrets_stale) {
+        pluto->secrets_stale = false;
+        pluto_command(pluto, NULL, "--rereadsecrets", NULL);
+    }
 
     const struct shash_node **sorted = shash_sort(&pluto->conns);
     size_t n = shash_count(&pluto->conns);
@@ -1475,6 +1481,9 @@ update_secrets(struct vpn_pluto *pluto, bool force)
             pluto->secrets_written = ds_steal_cstr(&content);
             if (changed && pluto->state == PLUTO_RUNNING) {
                 pluto_command(pluto, NULL, "--rereadsecrets", NULL);
+            } else if (changed && pluto->state == PLUTO_STARTING) {
+                /* pluto may have read the file before this write. */
+                pluto->secrets_stale = true;
             }
         }
     }
@@ -1585,7 +1594,9 @@ conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
     char *argv[] = { ADDCONN_BIN, "--config", new_path, "--ctlsocket",
                      pluto->ctl_path, c->name, NULL };
     struct ds out = DS_EMPTY_INITIALIZER;
-    char *error = run_command(argv, &out);
+    int status;
+    char *error = vpn_exec_status(argv, NULL, VPN_PLUTO_CMD_TIMEOUT_MSEC,
+                                  &out, &out, &status);
     long long int elapsed = time_msec() - start;
 
     replace_string(&c->applied_text, c->text);
@@ -1613,10 +1624,17 @@ conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
 
         struct ds line = DS_EMPTY_INITIALIZER;
         first_line(ds_cstr(&out), &line);
-        c->add_error = (line.length
-                        ? xasprintf("pluto refused the conn: %s",
-                                    ds_cstr(&line))
-                        : xasprintf("pluto refused the conn (%s)", error));
+        if (line.length) {
+            c->add_error = xasprintf("pluto refused the conn: %s",
+                                     ds_cstr(&line));
+        } else if (status >= 0) {
+            char *msg = process_status_msg(status);
+            c->add_error = xasprintf("pluto refused the conn (addconn %s)",
+                                     msg);
+            free(msg);
+        } else {
+            c->add_error = xasprintf("pluto refused the conn (%s)", error);
+        }
         free(error);
         ds_destroy(&line);
         VLOG_WARN("%s: %s: %s", pluto->name, c->name, c->add_error);

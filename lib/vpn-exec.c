@@ -68,6 +68,17 @@ char *
 vpn_exec(char *const argv[], const char *input, long long timeout_ms,
          struct ds *out, struct ds *err)
 {
+    int status;
+    return vpn_exec_status(argv, input, timeout_ms, out, err, &status);
+}
+
+/* Like vpn_exec(), and also stores in '*statusp' the child's wait status
+ * (as from waitpid()), or -1 if it could not be started or was killed
+ * for taking too long. */
+char *
+vpn_exec_status(char *const argv[], const char *input, long long timeout_ms,
+                struct ds *out, struct ds *err, int *statusp)
+{
     struct ds out_buf = DS_EMPTY_INITIALIZER;
     struct ds err_buf = DS_EMPTY_INITIALIZER;
     struct ds *outp = out ? out : &out_buf;
@@ -77,6 +88,7 @@ vpn_exec(char *const argv[], const char *input, long long timeout_ms,
     pid_t pid;
     char *error = NULL;
 
+    *statusp = -1;
     int retval = spawn(argv, input != NULL, &pid, &in_fd, &out_fd, &err_fd);
     if (retval) {
         error = describe_failure(argv, ovs_strerror(retval), NULL);
@@ -176,10 +188,13 @@ vpn_exec(char *const argv[], const char *input, long long timeout_ms,
         char *what = xasprintf("killed after %lld ms", timeout_ms);
         error = describe_failure(argv, what, &err_text);
         free(what);
-    } else if (status) {
-        char *what = process_status_msg(status);
-        error = describe_failure(argv, what, &err_text);
-        free(what);
+    } else {
+        *statusp = status;
+        if (status) {
+            char *what = process_status_msg(status);
+            error = describe_failure(argv, what, &err_text);
+            free(what);
+        }
     }
     ds_destroy(&err_text);
 

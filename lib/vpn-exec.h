@@ -57,6 +57,11 @@ char *vpn_exec(char *const argv[], const char *input, long long timeout_ms,
                struct ds *out, struct ds *err)
     OVS_WARN_UNUSED_RESULT;
 
+char *vpn_exec_status(char *const argv[], const char *input,
+                      long long timeout_ms, struct ds *out, struct ds *err,
+                      int *statusp)
+    OVS_WARN_UNUSED_RESULT;
+
 char *vpn_exec_format_argv(char *const argv[]);
 
 /* Long-running children (daemons such as pluto). */
