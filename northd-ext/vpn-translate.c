@@ -81,6 +81,7 @@ struct vpn_translator {
     struct hmap gateways;       /* Contains "struct nd_gateway"s. */
     struct hmap tunnels;        /* Contains "struct nd_tunnel"s. */
     struct vpn_nb_index index;
+    bool index_stale;           /* A tunnel came, went or moved. */
     bool recompute;             /* Recompute everything on the next run. */
 
     struct ovsdb_idl_index *lsp_by_name;
@@ -103,6 +104,7 @@ struct vpn_translator {
 };
 
 static void collect_changes(struct vpn_translator *, struct hmapx *routers);
+static void refresh_index(struct vpn_translator *);
 static void full_sync(struct vpn_translator *);
 static void sync_router(struct vpn_translator *,
                         const struct nbrec_logical_router *);
@@ -212,6 +214,7 @@ vpn_translator_create(struct ovsdb_idl *nb, struct ovsdb_idl *sb)
     vpn_nb_index_init(&tr->index);
     hmapx_init(&tr->kept);
     tr->recompute = true;
+    tr->index_stale = true;
     tr->lsp_by_name = ovsdb_idl_index_create1(
         nb, &nbrec_logical_switch_port_col_name);
     tr->as_by_name = ovsdb_idl_index_create1(nb, &nbrec_address_set_col_name);
@@ -310,7 +313,7 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
     } else {
         if (!hmapx_is_empty(&routers)) {
             synced_any = true;
-            vpn_nb_index_build(&tr->index, tr->nb);
+            refresh_index(tr);
             struct hmapx_node *node;
             HMAPX_FOR_EACH (node, &routers) {
                 sync_router(tr, node->data);
@@ -331,6 +334,19 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
         tr->last_full_usec = tr->last_run_usec;
     } else if (synced_any) {
         tr->last_incremental_usec = tr->last_run_usec;
+    }
+}
+
+/* The index of tunnels by VPC, gateway and peer holds IDL row pointers,
+ * which stay valid while rows only change: it is rebuilt only when a
+ * tunnel or gateway came, went, or moved to another gateway, peer or
+ * router. */
+static void
+refresh_index(struct vpn_translator *tr)
+{
+    if (tr->index_stale) {
+        vpn_nb_index_build(&tr->index, tr->nb);
+        tr->index_stale = false;
     }
 }
 
@@ -461,6 +477,11 @@ collect_changes(struct vpn_translator *tr, struct hmapx *routers)
 
     const struct nbrec_vpn_gateway *gw;
     NBREC_VPN_GATEWAY_FOR_EACH_TRACKED (gw, tr->nb) {
+        if (nbrec_vpn_gateway_is_new(gw) || nbrec_vpn_gateway_is_deleted(gw)
+            || nbrec_vpn_gateway_is_updated(gw,
+                                            NBREC_VPN_GATEWAY_COL_ROUTER)) {
+            tr->index_stale = true;
+        }
         struct nd_gateway *g = find_gateway(tr, &gw->header_.uuid);
         if (nbrec_vpn_gateway_is_deleted(gw)) {
             if (g) {
@@ -514,6 +535,11 @@ collect_changes(struct vpn_translator *tr, struct hmapx *routers)
 
     const struct nbrec_vpn_tunnel *t;
     NBREC_VPN_TUNNEL_FOR_EACH_TRACKED (t, tr->nb) {
+        if (nbrec_vpn_tunnel_is_new(t) || nbrec_vpn_tunnel_is_deleted(t)
+            || nbrec_vpn_tunnel_is_updated(t, NBREC_VPN_TUNNEL_COL_GATEWAY)
+            || nbrec_vpn_tunnel_is_updated(t, NBREC_VPN_TUNNEL_COL_PEER)) {
+            tr->index_stale = true;
+        }
         struct nd_tunnel *nt = find_tunnel(tr, &t->header_.uuid);
         if (nbrec_vpn_tunnel_is_deleted(t)) {
             if (nt) {
@@ -543,7 +569,8 @@ full_sync(struct vpn_translator *tr)
 {
     tr->full = true;
     hmapx_clear(&tr->kept);
-    vpn_nb_index_build(&tr->index, tr->nb);
+    tr->index_stale = true;
+    refresh_index(tr);
 
     /* Forget what no longer exists. */
     struct nd_gateway *g;
@@ -1895,7 +1922,7 @@ update_reported_status(struct vpn_translator *tr, const struct hmapx *synced)
                 vpn_report_tunnel_destroy(&r);
             }
             if (connected && nt->valid) {
-                vpn_nb_index_build(&tr->index, tr->nb);
+                refresh_index(tr);
                 sync_router(tr, t->gateway->router);
                 continue;
             }
