@@ -30,6 +30,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,15 @@ struct agent_gateway {
     char *netns;
     struct vpn_pluto *pluto;    /* NULL until its namespace is ready. */
     bool seen;                  /* Mark for the sweep in sync_gateways(). */
+    bool conns_stale;           /* 'pluto' has not been given the SB's
+                                 * tunnels since they last changed. */
+    uint64_t reported_seqno;    /* vpn_pluto_get_seqno() last reported. */
+};
+
+/* The tunnels of one gateway, for vpn_pluto_set_conns(). */
+struct gateway_tunnels {
+    struct vpn_tunnel_params *params;
+    size_t n, allocated;
 };
 
 /* What the agent last wrote for a report key, and when. */
@@ -105,6 +115,14 @@ struct agent {
     int64_t heartbeat;
     long long int next_heartbeat;
     bool swept;                 /* Stale plutos of an earlier run gone. */
+
+    /* What sync_gateways() and sync_reports() last saw: with thousands of
+     * tunnels, rendering every conn and formatting every report in each
+     * iteration of the main loop would cost more than the work itself. */
+    unsigned int gateways_seqno;        /* SB VPN_Gateway table. */
+    unsigned int tunnels_seqno;         /* SB VPN_Tunnel table. */
+    unsigned int reports_seqno;         /* Sum of the three SB tables'. */
+    long long int next_counter_report;  /* A deferred counter is due. */
 };
 
 static unixctl_cb_func agent_exit;
@@ -123,6 +141,9 @@ static void sync_gateways(struct agent *, const struct ovsdb_idl *sb,
 static void sync_reports(struct agent *, const struct ovsdb_idl *sb,
                          struct ovsdb_idl_txn *sb_txn);
 static void sweep_stale_plutos(struct agent *);
+static void collect_tunnels(const struct agent *, const struct ovsdb_idl *sb,
+                            struct shash *by_gateway);
+static void free_tunnels(struct shash *by_gateway);
 static void gateway_dirs(const char *netns, char **rundir, char **statedir);
 static void free_gateway(struct agent *, struct agent_gateway *, bool stop);
 
@@ -270,6 +291,10 @@ main(int argc, char *argv[])
         vpn_plumb_wait(agent.plumb);
         if (agent.next_heartbeat) {
             poll_timer_wait_until(agent.next_heartbeat);
+        }
+        if (agent.next_counter_report > 0
+            && agent.next_counter_report != LLONG_MAX) {
+            poll_timer_wait_until(agent.next_counter_report);
         }
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
         ovsdb_idl_loop_commit_and_wait(&sb_loop);
@@ -576,7 +601,19 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
     vpn_plumb_run(agent->plumb, wanted, n, ovs, ovs_txn);
     free(wanted);
 
-    /* A pluto in every plumbed namespace, with the gateway's tunnels. */
+    /* A pluto in every plumbed namespace, with the gateway's tunnels, given
+     * again only when the SB changed them. */
+    unsigned int gateways_seqno
+        = ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_gateway);
+    unsigned int tunnels_seqno
+        = ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_tunnel);
+    bool changed = (gateways_seqno != agent->gateways_seqno
+                    || tunnels_seqno != agent->tunnels_seqno);
+    agent->gateways_seqno = gateways_seqno;
+    agent->tunnels_seqno = tunnels_seqno;
+
+    struct shash by_gateway = SHASH_INITIALIZER(&by_gateway);
+    bool collected = false;
     SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
         struct agent_gateway *gw = shash_find_data(&agent->gateways,
                                                    sbgw->name);
@@ -588,28 +625,63 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
             gateway_dirs(gw->netns, &rundir, &statedir);
             gw->pluto = vpn_pluto_create(gw->name, gw->netns, rundir,
                                          statedir, &pluto_env);
+            gw->conns_stale = true;
             free(rundir);
             free(statedir);
         }
-        if (!gw->pluto) {
+        if (!gw->pluto || (!changed && !gw->conns_stale)) {
             continue;
         }
 
-        struct vpn_tunnel_params *params = NULL;
-        size_t n_params = 0, n_alloc = 0;
-        const struct sbrec_vpn_tunnel *t;
-        SBREC_VPN_TUNNEL_FOR_EACH (t, sb) {
-            if (t->gateway != sbgw) {
-                continue;
-            }
-            if (n_params >= n_alloc) {
-                params = x2nrealloc(params, &n_alloc, sizeof *params);
-            }
-            tunnel_params(sbgw, t, &params[n_params++]);
+        if (!collected) {
+            collect_tunnels(agent, sb, &by_gateway);
+            collected = true;
         }
-        vpn_pluto_set_conns(gw->pluto, params, n_params);
-        free(params);
+        const struct gateway_tunnels *gt = shash_find_data(&by_gateway,
+                                                           sbgw->name);
+        vpn_pluto_set_conns(gw->pluto, gt ? gt->params : NULL,
+                            gt ? gt->n : 0);
+        gw->conns_stale = false;
     }
+    free_tunnels(&by_gateway);
+}
+
+/* Adds to 'by_gateway', for each gateway on this chassis that has
+ * tunnels, a "struct gateway_tunnels" with their parameters, whose
+ * strings point into the SB rows. */
+static void
+collect_tunnels(const struct agent *agent, const struct ovsdb_idl *sb,
+                struct shash *by_gateway)
+{
+    const struct sbrec_vpn_tunnel *t;
+    SBREC_VPN_TUNNEL_FOR_EACH (t, sb) {
+        const struct sbrec_vpn_gateway *sbgw = t->gateway;
+        if (!sbgw || !sbgw->chassis || strcmp(sbgw->chassis, agent->chassis)) {
+            continue;
+        }
+        struct gateway_tunnels *gt = shash_find_data(by_gateway, sbgw->name);
+        if (!gt) {
+            gt = xzalloc(sizeof *gt);
+            shash_add(by_gateway, sbgw->name, gt);
+        }
+        if (gt->n >= gt->allocated) {
+            gt->params = x2nrealloc(gt->params, &gt->allocated,
+                                    sizeof *gt->params);
+        }
+        tunnel_params(sbgw, t, &gt->params[gt->n++]);
+    }
+}
+
+static void
+free_tunnels(struct shash *by_gateway)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, by_gateway) {
+        struct gateway_tunnels *gt = node->data;
+        free(gt->params);
+        free(gt);
+    }
+    shash_destroy(by_gateway);
 }
 
 /* Kills the plutos of an earlier run whose gateway is not on this chassis
@@ -690,11 +762,11 @@ free_gateway(struct agent *agent, struct agent_gateway *gw, bool stop)
     free(gw);
 }
 
-/* Adds to 'want' the report of every gateway and tunnel this chassis
- * runs. */
+/* Adds to 'want' the report of every gateway this chassis runs and, if
+ * 'tunnels', of every tunnel. */
 static void
 build_reports(struct agent *agent, const struct ovsdb_idl *sb,
-              struct smap *want)
+              bool tunnels, struct smap *want)
 {
     const struct sbrec_vpn_gateway *sbgw;
     SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
@@ -718,12 +790,21 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
                                   &s);
         smap_add_nocopy(want, xasprintf(VPN_REPORT_GATEWAY_PREFIX"%s",
                                         sbgw->name), ds_steal_cstr(&s));
+        if (tunnels && gw && gw->pluto) {
+            gw->reported_seqno = vpn_pluto_get_seqno(gw->pluto);
+        }
+    }
 
+    if (tunnels) {
         const struct sbrec_vpn_tunnel *t;
         SBREC_VPN_TUNNEL_FOR_EACH (t, sb) {
-            if (t->gateway != sbgw) {
+            sbgw = t->gateway;
+            if (!sbgw || !sbgw->chassis
+                || strcmp(sbgw->chassis, agent->chassis)) {
                 continue;
             }
+            const struct agent_gateway *gw
+                = shash_find_data(&agent->gateways, sbgw->name);
             const struct vpn_pluto_tunnel *pt
                 = gw && gw->pluto ? vpn_pluto_get_tunnel(gw->pluto, t->name)
                                   : NULL;
@@ -787,8 +868,29 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     }
     long long int now = time_msec();
 
+    /* The tunnels' reports only if something they depend on changed: the
+     * SB rows (ours included), a pluto's view, or a deferred counter. */
+    unsigned int reports_seqno
+        = (ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_gateway)
+           + ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_tunnel)
+           + ovsdb_idl_table_get_seqno(sb, &sbrec_table_chassis_private));
+    bool tunnels = (reports_seqno != agent->reports_seqno
+                    || now >= agent->next_counter_report);
+    struct shash_node *gw_node;
+    SHASH_FOR_EACH (gw_node, &agent->gateways) {
+        const struct agent_gateway *gw = gw_node->data;
+        if (gw->pluto
+            && vpn_pluto_get_seqno(gw->pluto) != gw->reported_seqno) {
+            tunnels = true;
+        }
+    }
+    if (tunnels) {
+        agent->reports_seqno = reports_seqno;
+        agent->next_counter_report = LLONG_MAX;
+    }
+
     struct smap want = SMAP_INITIALIZER(&want);
-    build_reports(agent, sb, &want);
+    build_reports(agent, sb, tunnels, &want);
     vpn_caps_to_smap(&agent->caps, &want);
     smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
 
@@ -804,7 +906,9 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
             struct agent_report *last = shash_find_data(&agent->reports,
                                                         node->key);
             if (last && now < last->written + COUNTER_REPORT_MSEC) {
-                poll_timer_wait_until(last->written + COUNTER_REPORT_MSEC);
+                agent->next_counter_report
+                    = MIN(agent->next_counter_report,
+                          last->written + COUNTER_REPORT_MSEC);
                 continue;
             }
         }
@@ -822,8 +926,8 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
 
     /* Keys for gateways and tunnels that left this chassis. */
     SMAP_FOR_EACH (node, &cp->external_ids) {
-        if ((!strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
-                      strlen(VPN_REPORT_TUNNEL_PREFIX))
+        if (((tunnels && !strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
+                                  strlen(VPN_REPORT_TUNNEL_PREFIX)))
              || !strncmp(node->key, VPN_REPORT_GATEWAY_PREFIX,
                          strlen(VPN_REPORT_GATEWAY_PREFIX)))
             && !smap_get(&want, node->key)) {
@@ -951,6 +1055,12 @@ agent_recompute(struct unixctl_conn *conn, int argc OVS_UNUSED,
 {
     struct agent *agent = agent_;
     vpn_plumb_force_check(agent->plumb);
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &agent->gateways) {
+        struct agent_gateway *gw = node->data;
+        gw->conns_stale = true;
+    }
+    agent->next_counter_report = 0;
     poll_immediate_wake();
     unixctl_command_reply(conn, NULL);
 }

@@ -40,6 +40,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coverage.h"
+#include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
@@ -57,6 +59,9 @@
 #include "vpn-swan-status.h"
 
 VLOG_DEFINE_THIS_MODULE(vpn_pluto);
+
+COVERAGE_DEFINE(vpn_pluto_poll);
+COVERAGE_DEFINE(vpn_pluto_addconn);
 
 extern char **environ;
 
@@ -83,6 +88,14 @@ extern char **environ;
 /* How long vpn_pluto_destroy() waits for pluto to exit after SIGTERM. */
 #define STOP_TIMEOUT_MSEC 5000
 
+/* A pluto whose log says nothing new and that has no tunnel to initiate
+ * again soon is polled only this often (its traffic counters are as old
+ * as that): state changes appear in its log, which is read at once, and
+ * a poll follows within VPN_PLUTO_POLL_MSEC.  At 1000 tunnels on 50
+ * gateways, polling every gateway every second cost more than 10 % of a
+ * core. */
+#define IDLE_POLL_MSEC 10000
+
 enum pluto_state {
     PLUTO_STOPPED,              /* Not running; start at 'restart_at'. */
     PLUTO_STARTING,             /* Started, control socket not yet up. */
@@ -106,6 +119,9 @@ struct pluto_conn {
     char *applied_text;
     char *applied_secret;
     char *add_error;                    /* addconn refused 'applied_text'. */
+    bool status_stale;                  /* Deleted from pluto since the last
+                                         * status poll, which still shows
+                                         * its old SAs. */
 
     long long int next_initiate;        /* time_msec() of next attempt. */
 
@@ -147,7 +163,7 @@ struct vpn_pluto {
     struct shash conns;         /* Name -> struct pluto_conn. */
     struct sset orphans;        /* Conns of an adopted pluto, unknown. */
     char *secrets_written;      /* ipsec.secrets content, NULL: unknown. */
-    bool secrets_stale;         /* Rewritten while pluto was starting. */
+    bool secrets_stale;         /* Rewritten since pluto last read it. */
 
     /* Status. */
     struct swan_status status;
@@ -158,6 +174,8 @@ struct vpn_pluto {
     bool log_skip_line;         /* Started in the middle of a line. */
     bool log_pending;           /* More to read right away. */
     long long int next_poll;
+    long long int last_poll;    /* time_msec() of the last poll. */
+    long long int next_alive_check;     /* For a pluto we did not start. */
     uint64_t seqno;
 };
 
@@ -178,16 +196,20 @@ static void pluto_kill(struct vpn_pluto *, int timeout_msec);
 static bool pluto_command(struct vpn_pluto *, struct ds *output,
                           const char *arg, ...);
 static void poll_status(struct vpn_pluto *);
+static long long int next_poll_time(const struct vpn_pluto *,
+                                    long long int now);
 static void retry_conns(struct vpn_pluto *);
 static void log_read(struct vpn_pluto *);
 static void log_reset(struct vpn_pluto *, bool catch_up);
 static void update_secrets(struct vpn_pluto *, bool force);
+static void reread_secrets(struct vpn_pluto *);
 
 static struct pluto_conn *conn_create(struct vpn_pluto *, const char *name);
 static void conn_destroy(struct vpn_pluto *, struct pluto_conn *);
 static void conn_set_params(struct pluto_conn *,
                             const struct vpn_tunnel_params *);
 static void conn_load(struct vpn_pluto *, struct pluto_conn *);
+static void conns_load(struct vpn_pluto *, struct pluto_conn **, size_t n);
 static void conn_unload(struct vpn_pluto *, struct pluto_conn *,
                         const char *why);
 static void conn_forget_applied(struct pluto_conn *);
@@ -195,6 +217,8 @@ static void conn_initiate(struct vpn_pluto *, struct pluto_conn *,
                           bool fresh);
 static void conn_sub_names(const struct pluto_conn *, struct svec *);
 static void conn_update(struct vpn_pluto *, struct pluto_conn *);
+static const struct swan_status_sa *tunnel_ike_sa(
+    const struct swan_status *, const struct swan_status_tunnel *);
 static void conn_event(struct pluto_conn *, bool state_change,
                        const char *format, ...) OVS_PRINTF_FORMAT(3, 4);
 static char *conn_file(const struct vpn_pluto *, const char *name,
@@ -386,25 +410,40 @@ vpn_pluto_run(struct vpn_pluto *pluto)
         pluto_check_started(pluto);
         break;
 
-    case PLUTO_RUNNING:
-        if (pluto->child) {
-            /* Cheap for a child: waitpid(). */
+    case PLUTO_RUNNING: {
+        /* Cheap: waitpid() for a child, /proc for another. */
+        if (pluto->child || now >= pluto->next_alive_check) {
             char *why;
+            pluto->next_alive_check = now + VPN_PLUTO_POLL_MSEC;
             if (!pluto_is_alive(pluto, &why)) {
                 pluto_died(pluto, why);
                 free(why);
                 break;
             }
         }
+
+        /* Anything in the log: failures it reports count at once, and a
+         * poll follows within VPN_PLUTO_POLL_MSEC. */
+        off_t log_offset = pluto->log_offset;
         log_read(pluto);
+        if (pluto->log_offset != log_offset) {
+            struct shash_node *node;
+            SHASH_FOR_EACH (node, &pluto->conns) {
+                conn_update(pluto, node->data);
+            }
+            pluto->next_poll = MIN(pluto->next_poll,
+                                   pluto->last_poll + VPN_PLUTO_POLL_MSEC);
+        }
         if (now >= pluto->next_poll) {
-            pluto->next_poll = now + VPN_PLUTO_POLL_MSEC;
+            pluto->last_poll = now;
             poll_status(pluto);
             if (pluto->state == PLUTO_RUNNING) {
                 retry_conns(pluto);
+                pluto->next_poll = next_poll_time(pluto, now);
             }
         }
         break;
+    }
 
     default:
         OVS_NOT_REACHED();
@@ -430,6 +469,9 @@ vpn_pluto_wait(struct vpn_pluto *pluto)
 
     case PLUTO_RUNNING:
         poll_timer_wait_until(pluto->next_poll);
+        if (!pluto->child) {
+            poll_timer_wait_until(pluto->next_alive_check);
+        }
         if (pluto->log_pending) {
             poll_immediate_wake();
         }
@@ -521,18 +563,27 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
         update_secrets(pluto, false);
     }
 
-    /* New and changed tunnels. */
+    /* New and changed tunnels.  Pluto must have their keys before it
+     * initiates them: conns_load() of several conns makes it re-read
+     * them, otherwise it is done here. */
     if (pluto->state == PLUTO_RUNNING) {
         const struct shash_node **sorted = shash_sort(&pluto->conns);
         size_t n_conns = shash_count(&pluto->conns);
+        struct pluto_conn **load = xmalloc(n_conns * sizeof *load);
+        size_t n_load = 0;
         for (size_t i = 0; i < n_conns; i++) {
             struct pluto_conn *c = sorted[i]->data;
-            if (c->text && !c->applied_text
-                && pluto->state == PLUTO_RUNNING) {
-                conn_load(pluto, c);
+            if (c->text && !c->applied_text) {
+                load[n_load++] = c;
             }
         }
+        if (n_load < 2) {
+            reread_secrets(pluto);
+        }
+        conns_load(pluto, load, n_load);
+        free(load);
         free(sorted);
+        reread_secrets(pluto);
     }
 
     SHASH_FOR_EACH (node, &pluto->conns) {
@@ -1109,19 +1160,20 @@ pluto_started(struct vpn_pluto *pluto)
     pluto->seqno++;
     VLOG_INFO("%s: pluto (pid %ld) is ready after %lld ms", pluto->name,
               (long int) pluto->pid, now - pluto->started);
-    if (pluto->secrets_stale) {
-        pluto->secrets_stale = false;
-        pluto_command(pluto, NULL, "--rereadsecrets", NULL);
-    }
+    reread_secrets(pluto);
 
     const struct shash_node **sorted = shash_sort(&pluto->conns);
     size_t n = shash_count(&pluto->conns);
-    for (size_t i = 0; i < n && pluto->state == PLUTO_RUNNING; i++) {
+    struct pluto_conn **load = xmalloc(n * sizeof *load);
+    size_t n_load = 0;
+    for (size_t i = 0; i < n; i++) {
         struct pluto_conn *c = sorted[i]->data;
         if (c->wanted && c->text) {
-            conn_load(pluto, c);
+            load[n_load++] = c;
         }
     }
+    conns_load(pluto, load, n_load);
+    free(load);
     free(sorted);
     pluto->next_poll = now;
 }
@@ -1295,8 +1347,11 @@ poll_status(struct vpn_pluto *pluto)
         }
     }
 
-    bool ok = (pluto_command(pluto, &out, "--showstates", NULL)
-               && pluto_command(pluto, &out, "--trafficstatus", NULL));
+    /* One whack for both: pluto answers with the traffic status, then
+     * the states. */
+    COVERAGE_INC(vpn_pluto_poll);
+    bool ok = pluto_command(pluto, &out, "--trafficstatus", "--showstates",
+                            NULL);
     if (!ok) {
         char *why;
         if (!pluto_is_alive(pluto, &why)) {
@@ -1316,8 +1371,30 @@ poll_status(struct vpn_pluto *pluto)
 
     struct shash_node *node;
     SHASH_FOR_EACH (node, &pluto->conns) {
-        conn_update(pluto, node->data);
+        struct pluto_conn *c = node->data;
+        c->status_stale = false;
+        conn_update(pluto, c);
     }
+}
+
+/* Returns when to poll 'pluto' next, after a poll at 'now': in
+ * IDLE_POLL_MSEC, or when a tunnel that is not connected is due to be
+ * initiated again, but not before VPN_PLUTO_POLL_MSEC.  (News in the log
+ * brings the poll forward: see vpn_pluto_run().) */
+static long long int
+next_poll_time(const struct vpn_pluto *pluto, long long int now)
+{
+    long long int next = now + IDLE_POLL_MSEC;
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, &pluto->conns) {
+        const struct pluto_conn *c = node->data;
+        if (c->wanted && c->pub.loaded && c->initiates
+            && c->pub.state != SWAN_CONN_CONNECTED) {
+            next = MIN(next, c->next_initiate);
+        }
+    }
+    return MAX(next, now + VPN_PLUTO_POLL_MSEC);
 }
 
 /* Re-initiates, every VPN_PLUTO_RETRY_MSEC, each tunnel that may initiate,
@@ -1479,15 +1556,25 @@ update_secrets(struct vpn_pluto *pluto, bool force)
                                       ds_cstr(&content)));
             free(pluto->secrets_written);
             pluto->secrets_written = ds_steal_cstr(&content);
-            if (changed && pluto->state == PLUTO_RUNNING) {
-                pluto_command(pluto, NULL, "--rereadsecrets", NULL);
-            } else if (changed && pluto->state == PLUTO_STARTING) {
-                /* pluto may have read the file before this write. */
+            if (changed && pluto->state != PLUTO_STOPPED) {
+                /* See reread_secrets(); a starting pluto may have read
+                 * the file before this write. */
                 pluto->secrets_stale = true;
             }
         }
     }
     ds_destroy(&content);
+}
+
+/* Tells a running pluto to re-read ipsec.secrets if update_secrets()
+ * changed it since pluto last read it. */
+static void
+reread_secrets(struct vpn_pluto *pluto)
+{
+    if (pluto->secrets_stale && pluto->state == PLUTO_RUNNING) {
+        pluto->secrets_stale = false;
+        pluto_command(pluto, NULL, "--rereadsecrets", NULL);
+    }
 }
 
 static struct pluto_conn *
@@ -1593,6 +1680,7 @@ conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
     long long int start = time_msec();
     char *argv[] = { ADDCONN_BIN, "--config", new_path, "--ctlsocket",
                      pluto->ctl_path, c->name, NULL };
+    COVERAGE_INC(vpn_pluto_addconn);
     struct ds out = DS_EMPTY_INITIALIZER;
     int status;
     char *error = vpn_exec_status(argv, NULL, VPN_PLUTO_CMD_TIMEOUT_MSEC,
@@ -1655,6 +1743,91 @@ conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
     pluto->seqno++;
 }
 
+/* Gives the 'n' conns in 'cs' to pluto, as conn_load() does one by one,
+ * but with one "addconn --autoall" for a file that holds them all, which
+ * adds them and initiates those that may initiate (auto=start): one
+ * command instead of two per conn.  If addconn fails, loads them again one
+ * at a time, which says which conn pluto refused and why. */
+static void
+conns_load(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
+{
+    if (n <= 1 || pluto->state != PLUTO_RUNNING) {
+        for (size_t i = 0; i < n && pluto->state == PLUTO_RUNNING; i++) {
+            conn_load(pluto, cs[i]);
+        }
+        return;
+    }
+
+    struct ds text = DS_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(&text, "%s\n", cs[i]->text);
+    }
+    char *batch_path = xasprintf("%s/batch.conf", pluto->statedir);
+    bool written = write_file(batch_path, ds_cstr(&text), 0600);
+    ds_destroy(&text);
+
+    char *error = NULL;
+    long long int start = time_msec();
+    struct ds out = DS_EMPTY_INITIALIZER;
+    if (written) {
+        char *argv[] = { ADDCONN_BIN, "--config", batch_path, "--ctlsocket",
+                         pluto->ctl_path, "--autoall", NULL };
+        COVERAGE_INC(vpn_pluto_addconn);
+        error = run_command(argv, &out);
+        unlink(batch_path);
+    } else {
+        error = xasprintf("cannot write %s (%s)", batch_path,
+                          ovs_strerror(errno));
+    }
+    long long int elapsed = time_msec() - start;
+    free(batch_path);
+
+    if (error) {
+        VLOG_WARN("%s: loading %"PRIuSIZE" conns at once failed (%s): "
+                  "loading them one by one", pluto->name, n, error);
+        free(error);
+        ds_destroy(&out);
+        reread_secrets(pluto);
+        for (size_t i = 0; i < n && pluto->state == PLUTO_RUNNING; i++) {
+            conn_load(pluto, cs[i]);
+        }
+        return;
+    }
+    ds_destroy(&out);
+
+    /* "addconn --autoall" re-read the keys between adding the conns and
+     * initiating them. */
+    pluto->secrets_stale = false;
+
+    long long int now = time_msec();
+    for (size_t i = 0; i < n; i++) {
+        struct pluto_conn *c = cs[i];
+        bool replacing = c->n_events > 0;
+
+        replace_string(&c->applied_text, c->text);
+        replace_string(&c->applied_secret, c->secret);
+        free(c->add_error);
+        c->add_error = NULL;
+        c->pub.loaded = true;
+
+        char *path = conn_file(pluto, c->name, ".conf");
+        if (!write_file(path, c->text, 0600)) {
+            VLOG_WARN("%s: cannot write %s (%s)", pluto->name, path,
+                      ovs_strerror(errno));
+        }
+        free(path);
+
+        VLOG_INFO("%s: %s: conn added in %lld ms (with %"PRIuSIZE" others "
+                  "in one addconn)", pluto->name, c->name, elapsed, n - 1);
+        conn_event(c, false, replacing ? "conn added again" : "conn added");
+        if (c->initiates) {
+            /* addconn initiated it. */
+            c->next_initiate = now + VPN_PLUTO_RETRY_MSEC;
+        }
+    }
+    pluto->seqno++;
+}
+
 /* Takes conn 'c' out of pluto, if it was given to it, with its SAs.
  * 'why' says why, for the tunnel's event log. */
 static void
@@ -1676,6 +1849,11 @@ conn_unload(struct vpn_pluto *pluto, struct pluto_conn *c, const char *why)
         pluto_command(pluto, NULL, "--delete", "--name", c->name, NULL);
         VLOG_INFO("%s: %s: conn deleted (%s) in %lld ms", pluto->name,
                   c->name, why, time_msec() - start);
+
+        /* Its SAs and failures are history: until the next poll, the
+         * tunnel is not connected, even if it was a moment ago. */
+        c->status_stale = true;
+        swan_status_log_forget(&pluto->log, c->name);
     }
     if (c->wanted) {
         conn_event(c, false, "conn deleted: %s", why);
@@ -1751,6 +1929,7 @@ conn_update(struct vpn_pluto *pluto, struct pluto_conn *c)
     enum swan_reason reason = SWAN_REASON_NONE;
     const char *detail = "";
     const struct swan_status_tunnel *t = NULL;
+    const struct swan_status_sa *ike = NULL;
 
     if (c->check_error) {
         state = SWAN_CONN_PHASE1_FAILED;
@@ -1779,8 +1958,22 @@ conn_update(struct vpn_pluto *pluto, struct pluto_conn *c)
     } else {
         const struct swan_status_event *ev
             = swan_status_log_last_failure(&pluto->log, c->name);
-        t = swan_status_find(&pluto->status, c->name);
+        t = (c->status_stale ? NULL
+             : swan_status_find(&pluto->status, c->name));
         state = swan_status_classify(t, c->n_local * c->n_peer, ev, &reason);
+
+        /* Its Child SAs may use an IKE SA that pluto lists under another
+         * tunnel to the same peer address. */
+        ike = t ? tunnel_ike_sa(&pluto->status, t) : NULL;
+        if (ike && ike != t->ike) {
+            if (sset_count(&t->up_conns) >= MAX(c->n_local * c->n_peer, 1)) {
+                state = SWAN_CONN_CONNECTED;
+                reason = SWAN_REASON_NONE;
+            } else if (state == SWAN_CONN_PHASE1_FAILED) {
+                state = SWAN_CONN_CONNECTING;
+                reason = SWAN_REASON_NONE;
+            }
+        }
         if (reason != SWAN_REASON_NONE && ev) {
             detail = ev->detail;
         }
@@ -1803,8 +1996,7 @@ conn_update(struct vpn_pluto *pluto, struct pluto_conn *c)
     }
 
     /* SAs and traffic. */
-    unsigned long ike_serial = t && t->ike && t->ike->established
-                               ? t->ike->serial : 0;
+    unsigned long ike_serial = ike ? ike->serial : 0;
     size_t n_children = 0;
     unsigned long *children = NULL;
     if (t && t->n_children) {
@@ -1846,6 +2038,36 @@ conn_update(struct vpn_pluto *pluto, struct pluto_conn *c)
     }
 }
 
+/* Returns the established IKE SA of tunnel 't': its own, or else the one
+ * that its established Child SAs use.  Tunnels of one gateway to one peer
+ * address share one IKE SA, which pluto lists under the conn that
+ * negotiated it, that is, under one of those tunnels only.  Returns NULL
+ * if there is none. */
+static const struct swan_status_sa *
+tunnel_ike_sa(const struct swan_status *st,
+              const struct swan_status_tunnel *t)
+{
+    if (t->ike && t->ike->established) {
+        return t->ike;
+    }
+
+    const struct swan_status_sa *child;
+    LIST_FOR_EACH (child, list_node, &t->sas) {
+        if (child->ike || !child->established || !child->ike_serial) {
+            continue;
+        }
+        const struct swan_status_sa *sa;
+        HMAP_FOR_EACH_WITH_HASH (sa, hmap_node,
+                                 hash_uint64(child->ike_serial), &st->sas) {
+            if (sa->serial == child->ike_serial && sa->ike
+                && sa->established) {
+                return sa;
+            }
+        }
+    }
+    return NULL;
+}
+
 static void
 conn_event(struct pluto_conn *c, bool state_change, const char *format, ...)
 {
@@ -1884,7 +2106,13 @@ run_command(char **argv, struct ds *output)
 /* Replaces 'path' atomically with a file of the given 'mode' that holds
  * 'content'.  The file has 'mode' from its creation on: a secret is never
  * readable by others, even for a moment.  Returns false, with errno set, on
- * failure. */
+ * failure.
+ *
+ * There is no fsync(): these files describe running plutos, which do not
+ * survive a crash of the host either (a pluto that is not adopted is
+ * started afresh with every file rewritten), and readers see the old or
+ * the new content thanks to the rename alone.  An fsync() per conn cost
+ * seconds when a thousand tunnels arrived at once on a disk. */
 static bool
 write_file(const char *path, const char *content, mode_t mode)
 {
@@ -1910,9 +2138,6 @@ write_file(const char *path, const char *content, mode_t mode)
             goto error_close;
         }
         done += n;
-    }
-    if (fsync(fd)) {
-        goto error_close;
     }
     if (close(fd)) {
         fd = -1;

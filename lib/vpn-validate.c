@@ -888,7 +888,7 @@ static char *
 check_host_ip(const char *field, const char *s, bool allow_any,
               ovs_be32 *ipp)
 {
-    ovs_be32 ip;
+    ovs_be32 ip = 0;
     char *error = vpn_parse_ip(field, s, &ip);
     if (error) {
         return error;
