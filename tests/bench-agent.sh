@@ -111,33 +111,7 @@ log_ms () {
 # written, less a fraction of a millisecond (Python's start-up time is
 # not counted).
 sb_transact () {
-    $PYTHON3 - "$1" "${OVN_SB_DB#unix:}" <<'EOF'
-import json, socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[2])
-with open(sys.argv[1]) as f:
-    msg = json.dumps({"method": "transact", "id": 1,
-                      "params": json.load(f)}).encode()
-t0 = time.time()
-s.sendall(msg)
-decoder, buf = json.JSONDecoder(), ""
-while True:
-    data = s.recv(1 << 20)
-    if not data:
-        sys.exit("bench-agent: SB connection closed")
-    buf += data.decode()
-    try:
-        reply, _ = decoder.raw_decode(buf)
-    except ValueError:
-        continue
-    if reply.get("id") == 1:
-        break
-errors = [r for r in reply.get("result") or [] if r and "error" in r]
-if reply.get("error") or errors:
-    sys.exit("bench-agent: transaction failed: %s"
-             % (reply.get("error") or errors))
-print(int(t0 * 1000))
-EOF
+    $PYTHON3 $top/tests/vpn-ovsdb.py transact-file sb "$1" --print-sent-ms
 }
 
 agent_ctl () {

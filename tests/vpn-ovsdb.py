@@ -24,9 +24,11 @@ ovsdb-client speaks:
                                              (COLUMN:KEY: one map value)
   insert DB TABLE [COLUMN=VALUE...]          insert a row, print its UUID
   transaction DB TABLE [COLUMN=VALUE...]     print the insert transaction
-  transact-file DB FILE                      run the transaction in FILE
+  transact-file DB FILE [--print-sent-ms]    run the transaction in FILE
                                              (too large for ovsdb-client's
-                                             command line)
+                                             command line); optionally print
+                                             when it was sent (ms since the
+                                             epoch)
 
 VALUE forms: "uuid:U" a row reference, "set:A,B" a set of strings,
 "iset:1,2" a set of integers, "map:K=V,K2=V2" a string map,
@@ -111,10 +113,11 @@ def transact(db, ops, read_only=False):
     return json.loads(proc.stdout)
 
 
-def transact_file(db, path):
+def transact_file(db, path, print_sent=False):
     """Runs the transaction in 'path' on 'db', speaking JSON-RPC on its
-    unix socket."""
+    unix socket.  With 'print_sent', prints when it was sent."""
     import socket
+    import time
     target = remote(db)
     if not target.startswith("unix:"):
         sys.exit("transact-file needs a unix: remote")
@@ -122,8 +125,10 @@ def transact_file(db, path):
     s.connect(target[5:])
     with open(path) as f:
         params = json.load(f)
-    s.sendall(json.dumps({"method": "transact", "id": 1,
-                          "params": params}).encode())
+    msg = json.dumps({"method": "transact", "id": 1,
+                      "params": params}).encode()
+    sent = time.time()
+    s.sendall(msg)
     decoder, buf = json.JSONDecoder(), ""
     while True:
         data = s.recv(1 << 20)
@@ -139,12 +144,14 @@ def transact_file(db, path):
     errors = [r for r in reply["result"] or [] if r and "error" in r]
     if reply.get("error") or errors:
         sys.exit("transaction failed: %s" % (reply.get("error") or errors))
+    if print_sent:
+        print(int(sent * 1000))
     return 0
 
 
 def main(argv):
     if argv[1] == "transact-file":
-        return transact_file(argv[2], argv[3])
+        return transact_file(argv[2], argv[3], "--print-sent-ms" in argv[4:])
     command, db, table = argv[1:4]
     args = argv[4:]
     if command == "query":

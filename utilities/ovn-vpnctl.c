@@ -805,6 +805,34 @@ cmd_vpn_gateway_add(struct ctl_context *ctx)
     check_gateway(ctx, gw);
 }
 
+/* Returns true if no tunnel uses gateway 'gw' or peer 'peer' (either may be
+ * NULL); otherwise reports, naming them, that the row called 'name' (a
+ * 'what') is in use and returns false. */
+static bool
+check_unused(struct ctl_context *ctx, const char *name, const char *what,
+             const struct nbrec_vpn_gateway *gw,
+             const struct nbrec_vpn_peer *peer)
+{
+    struct svec users = SVEC_EMPTY_INITIALIZER;
+    const struct nbrec_vpn_tunnel *t;
+    NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
+        if ((gw && t->gateway == gw) || (peer && t->peer == peer)) {
+            svec_add(&users, t->name);
+        }
+    }
+    bool unused = !users.n;
+    if (!unused) {
+        svec_sort(&users);
+        char *list = svec_join(&users, ", ", "");
+        ctl_error(ctx, "%s: %s is used by tunnel%s %s; delete %s first",
+                  name, what, users.n > 1 ? "s" : "", list,
+                  users.n > 1 ? "them" : "it");
+        free(list);
+    }
+    svec_destroy(&users);
+    return unused;
+}
+
 static void
 cmd_vpn_gateway_del(struct ctl_context *ctx)
 {
@@ -819,24 +847,9 @@ cmd_vpn_gateway_del(struct ctl_context *ctx)
             }
             continue;
         }
-        struct svec users = SVEC_EMPTY_INITIALIZER;
-        const struct nbrec_vpn_tunnel *t;
-        NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
-            if (t->gateway == gw) {
-                svec_add(&users, t->name);
-            }
-        }
-        if (users.n) {
-            svec_sort(&users);
-            char *list = svec_join(&users, ", ", "");
-            ctl_error(ctx, "%s: VPN gateway is used by tunnel%s %s; delete "
-                      "%s first", gw->name, users.n > 1 ? "s" : "", list,
-                      users.n > 1 ? "them" : "it");
-            free(list);
-            svec_destroy(&users);
+        if (!check_unused(ctx, gw->name, "VPN gateway", gw, NULL)) {
             return;
         }
-        svec_destroy(&users);
         nbrec_vpn_gateway_delete(gw);
     }
 }
@@ -1086,24 +1099,9 @@ cmd_vpn_peer_del(struct ctl_context *ctx)
             }
             continue;
         }
-        struct svec users = SVEC_EMPTY_INITIALIZER;
-        const struct nbrec_vpn_tunnel *t;
-        NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
-            if (t->peer == peer) {
-                svec_add(&users, t->name);
-            }
-        }
-        if (users.n) {
-            svec_sort(&users);
-            char *list = svec_join(&users, ", ", "");
-            ctl_error(ctx, "%s: peer gateway is used by tunnel%s %s; delete "
-                      "%s first", peer->name, users.n > 1 ? "s" : "", list,
-                      users.n > 1 ? "them" : "it");
-            free(list);
-            svec_destroy(&users);
+        if (!check_unused(ctx, peer->name, "peer gateway", NULL, peer)) {
             return;
         }
-        svec_destroy(&users);
         nbrec_vpn_peer_delete(peer);
     }
 }
