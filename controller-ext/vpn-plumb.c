@@ -27,8 +27,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "openvswitch/dynamic-string.h"
@@ -43,6 +45,7 @@
 #include "packets.h"
 #include "sha1.h"
 #include "smap.h"
+#include "socket-util.h"
 #include "sset.h"
 #include "svec.h"
 #include "timeval.h"
@@ -97,6 +100,13 @@ struct plumb_gw {
     long long int next_check;   /* When to re-read the kernel. */
     long long int backoff;      /* Current retry delay, 0 after success. */
     bool seen;                  /* In the current run's wanted set? */
+
+    /* The veth pair as the last successful sync left it, for cheaper
+     * checks: ifindexes of eth0 and of the host end (0: unknown), and
+     * whether eth0's TX checksum offload is known to be off. */
+    int eth0_ifindex;
+    int host_ifindex;
+    bool offload_off;
 };
 
 struct vpn_plumb {
@@ -452,6 +462,8 @@ vpn_plumb_force_check(struct vpn_plumb *plumb)
 
     HMAP_FOR_EACH (gw, node, &plumb->gateways) {
         gw->next_check = LLONG_MIN;
+        gw->eth0_ifindex = 0;
+        gw->offload_off = false;
     }
     plumb->next_scan = LLONG_MIN;
 }
@@ -1031,6 +1043,48 @@ read_host_link(struct vpn_plumb *plumb, const char *host,
     return error;
 }
 
+/* Fills 'link' with the host end of 'gw''s veth pair without running a
+ * program, if the namespace's 'eth0' is the veth that the last successful
+ * sync of 'gw' left, with the same peer: the two ends of a veth pair exist
+ * together, so the host end is intact if it still has its name in this
+ * namespace, and only its flags and MTU need reading.  Returns false,
+ * leaving 'link' alone, if that does not hold or on any error (the caller
+ * then reads the host link with "ip"). */
+static bool
+read_host_link_cheaply(const struct plumb_gw *gw,
+                       const struct plumb_link *eth0, struct plumb_link *link)
+{
+    char name[IF_NAMESIZE];
+    struct ifreq ifr;
+    bool up;
+
+    if (!gw->eth0_ifindex || !eth0->exists || !eth0->is_veth
+        || eth0->ifindex != gw->eth0_ifindex
+        || eth0->link_index != gw->host_ifindex
+        || !if_indextoname(gw->host_ifindex, name)
+        || strcmp(name, gw->host)) {
+        return false;
+    }
+
+    memset(&ifr, 0, sizeof ifr);
+    if (af_inet_ifreq_ioctl(gw->host, &ifr, SIOCGIFFLAGS, "SIOCGIFFLAGS")) {
+        return false;
+    }
+    up = (ifr.ifr_flags & IFF_UP) != 0;
+    if (af_inet_ifreq_ioctl(gw->host, &ifr, SIOCGIFMTU, "SIOCGIFMTU")) {
+        return false;
+    }
+
+    memset(link, 0, sizeof *link);
+    link->exists = true;
+    link->is_veth = true;
+    link->ifindex = gw->host_ifindex;
+    link->link_index = gw->eth0_ifindex;
+    link->up = up;
+    link->mtu = ifr.ifr_mtu;
+    return true;
+}
+
 /* Reads the state of 'netns' into 's'.  On failure, sets '*unusable' to
  * true if "ip" could not enter the namespace. */
 static char * OVS_WARN_UNUSED_RESULT
@@ -1243,11 +1297,18 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
     }
 
     /* The veth pair: each end must be the other's peer. */
+    bool same_pair = false;
     if (!fresh) {
-        error = read_host_link(plumb, gw->host, &host);
-        if (error) {
-            goto exit;
+        same_pair = read_host_link_cheaply(gw, &ns.eth0, &host);
+        if (!same_pair) {
+            error = read_host_link(plumb, gw->host, &host);
+            if (error) {
+                goto exit;
+            }
         }
+    }
+    if (!same_pair) {
+        gw->offload_off = false;
     }
     bool pair_ok = (host.exists && host.is_veth && ns.eth0.exists
                     && ns.eth0.is_veth
@@ -1280,6 +1341,9 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
         host = (struct plumb_link) {
             .exists = true, .up = true, .mtu = cfg->mtu
         };
+    } else if (same_pair && gw->offload_off) {
+        /* Turned off on this very eth0 before. */
+        tx_offload = false;
     } else {
         error = read_tx_offload(plumb, gw->netns, &tx_offload);
         if (error) {
@@ -1287,6 +1351,8 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
         }
     }
     gw->link_ok = true;
+    gw->eth0_ifindex = pair_ok ? ns.eth0.ifindex : 0;
+    gw->host_ifindex = pair_ok ? host.ifindex : 0;
 
     /* The host end. */
     if (!host.up || host.mtu != cfg->mtu) {
@@ -1412,6 +1478,7 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
             goto exit;
         }
     }
+    gw->offload_off = gw->eth0_ifindex != 0;
 
 exit:
     ns_state_destroy(&ns);

@@ -121,7 +121,8 @@ struct agent {
      * iteration of the main loop would cost more than the work itself. */
     unsigned int gateways_seqno;        /* SB VPN_Gateway table. */
     unsigned int tunnels_seqno;         /* SB VPN_Tunnel table. */
-    unsigned int reports_seqno;         /* Sum of the three SB tables'. */
+    unsigned int reports_seqno;         /* Sum of the VPN tables'. */
+    unsigned int chassis_seqno;         /* SB Chassis_Private table. */
     long long int next_counter_report;  /* A deferred counter is due. */
 };
 
@@ -140,6 +141,8 @@ static void sync_gateways(struct agent *, const struct ovsdb_idl *sb,
                           struct ovsdb_idl_txn *ovs_txn);
 static void sync_reports(struct agent *, const struct ovsdb_idl *sb,
                          struct ovsdb_idl_txn *sb_txn);
+static bool tunnel_reports_intact(const struct agent *,
+                                  const struct sbrec_chassis_private *);
 static void sweep_stale_plutos(struct agent *);
 static void collect_tunnels(const struct agent *, const struct ovsdb_idl *sb,
                             struct shash *by_gateway);
@@ -762,6 +765,36 @@ free_gateway(struct agent *agent, struct agent_gateway *gw, bool stop)
     free(gw);
 }
 
+/* Returns true if the tunnel keys in 'cp' are exactly those that
+ * sync_reports() last wrote, with the values it wrote.  Cheaper than
+ * formatting every tunnel's report again: a lookup per key. */
+static bool
+tunnel_reports_intact(const struct agent *agent,
+                      const struct sbrec_chassis_private *cp)
+{
+    size_t prefix_len = strlen(VPN_REPORT_TUNNEL_PREFIX);
+    size_t n_keys = 0;
+    const struct smap_node *node;
+    SMAP_FOR_EACH (node, &cp->external_ids) {
+        if (!strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX, prefix_len)) {
+            const struct agent_report *r = shash_find_data(&agent->reports,
+                                                           node->key);
+            if (!r || strcmp(r->value, node->value)) {
+                return false;
+            }
+            n_keys++;
+        }
+    }
+
+    size_t n_reports = 0;
+    const struct shash_node *rnode;
+    SHASH_FOR_EACH (rnode, &agent->reports) {
+        n_reports += !strncmp(rnode->name, VPN_REPORT_TUNNEL_PREFIX,
+                              prefix_len);
+    }
+    return n_keys == n_reports;
+}
+
 /* Adds to 'want' the report of every gateway this chassis runs and, if
  * 'tunnels', of every tunnel. */
 static void
@@ -869,13 +902,19 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     long long int now = time_msec();
 
     /* The tunnels' reports only if something they depend on changed: the
-     * SB rows (ours included), a pluto's view, or a deferred counter. */
+     * SB's VPN rows, a pluto's view, a deferred counter, or our keys in
+     * Chassis_Private.  That row changes with every heartbeat, which
+     * only makes us check that our keys hold what we last wrote. */
     unsigned int reports_seqno
         = (ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_gateway)
-           + ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_tunnel)
-           + ovsdb_idl_table_get_seqno(sb, &sbrec_table_chassis_private));
+           + ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_tunnel));
+    unsigned int chassis_seqno
+        = ovsdb_idl_table_get_seqno(sb, &sbrec_table_chassis_private);
     bool tunnels = (reports_seqno != agent->reports_seqno
-                    || now >= agent->next_counter_report);
+                    || now >= agent->next_counter_report
+                    || (chassis_seqno != agent->chassis_seqno
+                        && !tunnel_reports_intact(agent, cp)));
+    agent->chassis_seqno = chassis_seqno;
     struct shash_node *gw_node;
     SHASH_FOR_EACH (gw_node, &agent->gateways) {
         const struct agent_gateway *gw = gw_node->data;

@@ -82,6 +82,9 @@ extern char **environ;
 /* Most of the log read by one vpn_pluto_run(). */
 #define LOG_READ_MAX (1024 * 1024)
 
+/* How often the log's path is checked for a new file (rotation). */
+#define LOG_ROTATE_CHECK_MSEC 1000
+
 /* Failed status polls of a live pluto before it is declared hung. */
 #define MAX_POLL_FAILURES 3
 
@@ -95,6 +98,19 @@ extern char **environ;
  * gateways, polling every gateway every second cost more than 10 % of a
  * core. */
 #define IDLE_POLL_MSEC 10000
+
+/* Batches.  The new conns of one pluto go in one batch that one "addconn"
+ * loads in the background, so that the batches of all the plutos load at
+ * the same time (1000 tunnels arriving at once on 50 gateways then load
+ * in about the time that libreswan takes to load them all into one pluto
+ * with one addconn, where one addconn after the other took 4 times as
+ * long).  Their conns are initiated once no pluto has a batch loading,
+ * or after POST_LOAD_MAX_WAIT_MSEC: initiating a conn costs pluto a
+ * Diffie-Hellman key pair (1 ms of CPU for MODP2048), which would slow the
+ * other plutos' loading down.  'n_loads_running' counts the plutos with a
+ * batch loading. */
+#define POST_LOAD_MAX_WAIT_MSEC 2000
+static int n_loads_running;
 
 enum pluto_state {
     PLUTO_STOPPED,              /* Not running; start at 'restart_at'. */
@@ -124,6 +140,8 @@ struct pluto_conn {
                                          * its old SAs. */
 
     long long int next_initiate;        /* time_msec() of next attempt. */
+    bool load_pending;                  /* In the batch being loaded. */
+    bool initiate_pending;              /* Loaded, not yet initiated. */
 
     /* Events, a ring. */
     struct vpn_pluto_event events[VPN_PLUTO_N_EVENTS];
@@ -165,12 +183,29 @@ struct vpn_pluto {
     char *secrets_written;      /* ipsec.secrets content, NULL: unknown. */
     bool secrets_stale;         /* Rewritten since pluto last read it. */
 
+    /* A batch of conns that one "addconn" loads in the background (see
+     * conns_load_start()), and what follows it. */
+    pid_t load_pid;             /* The addconn, 0 if none. */
+    int load_fd;                /* Its output, -1 if none. */
+    bool load_eof;              /* 'load_fd' is at its end. */
+    struct ds load_out;         /* What it printed. */
+    long long int load_started; /* time_msec() it started. */
+    char *load_path;            /* The batch's configuration file. */
+    size_t load_n;              /* Conns in the batch. */
+    char *load_alias;           /* Alias of the conns that the batch
+                                 * initiates, NULL if none. */
+    bool post_load;             /* Re-read keys, initiate: see
+                                 * post_load_run(). */
+    long long int post_load_deadline;   /* Waits no longer for others. */
+
     /* Status. */
     struct swan_status status;
     struct swan_status_log log;
     int log_fd;
     off_t log_offset;
     ino_t log_ino;
+    long long int next_rotate_check;    /* time_msec() of the next check
+                                         * that the log was not replaced. */
     bool log_skip_line;         /* Started in the middle of a line. */
     bool log_pending;           /* More to read right away. */
     long long int next_poll;
@@ -210,6 +245,13 @@ static void conn_set_params(struct pluto_conn *,
                             const struct vpn_tunnel_params *);
 static void conn_load(struct vpn_pluto *, struct pluto_conn *);
 static void conns_load(struct vpn_pluto *, struct pluto_conn **, size_t n);
+static bool conns_load_start(struct vpn_pluto *, struct pluto_conn **,
+                             size_t n);
+static void conns_load_finish(struct vpn_pluto *, bool block);
+static bool load_reap(struct vpn_pluto *, bool block, int *status);
+static void load_abort(struct vpn_pluto *);
+static void pluto_forget_post_load(struct vpn_pluto *);
+static void post_load_run(struct vpn_pluto *);
 static void conn_unload(struct vpn_pluto *, struct pluto_conn *,
                         const char *why);
 static void conn_forget_applied(struct pluto_conn *);
@@ -227,6 +269,8 @@ static char *conn_file(const struct vpn_pluto *, const char *name,
 static char *run_command(char **argv, struct ds *output)
     OVS_WARN_UNUSED_RESULT;
 static bool write_file(const char *path, const char *content, mode_t);
+static bool write_record(const char *path, const char *content);
+static bool write_all(int fd, const char *content);
 static char *read_file(const char *path);
 static bool mkdir_p(const char *path, mode_t);
 static bool proc_is_alive(pid_t);
@@ -288,6 +332,8 @@ vpn_pluto_create(const char *name, const char *netns, const char *rundir,
     swan_status_init(&pluto->status);
     swan_status_log_init(&pluto->log);
     pluto->log_fd = -1;
+    pluto->load_fd = -1;
+    ds_init(&pluto->load_out);
     pluto->seqno = 1;
 
     size_t ctl_len = strlen(pluto->ctl_path);
@@ -330,6 +376,7 @@ vpn_pluto_destroy(struct vpn_pluto *pluto, bool stop)
         return;
     }
 
+    load_abort(pluto);
     if (stop && !pluto->fatal_error) {
         if (pluto->pid > 0) {
             pluto_kill(pluto, STOP_TIMEOUT_MSEC);
@@ -367,6 +414,7 @@ vpn_pluto_destroy(struct vpn_pluto *pluto, bool stop)
         close(pluto->log_fd);
     }
     svec_destroy(&pluto->env);
+    ds_destroy(&pluto->load_out);
     free(pluto->secrets_written);
     free(pluto->error);
     free(pluto->fatal_error);
@@ -411,6 +459,14 @@ vpn_pluto_run(struct vpn_pluto *pluto)
         break;
 
     case PLUTO_RUNNING: {
+        if (pluto->load_pid) {
+            conns_load_finish(pluto, false);
+        }
+        if (pluto->post_load
+            && (!n_loads_running || now >= pluto->post_load_deadline)) {
+            post_load_run(pluto);
+        }
+
         /* Cheap: waitpid() for a child, /proc for another. */
         if (pluto->child || now >= pluto->next_alive_check) {
             char *why;
@@ -468,6 +524,23 @@ vpn_pluto_wait(struct vpn_pluto *pluto)
         break;
 
     case PLUTO_RUNNING:
+        if (pluto->load_pid) {
+            if (pluto->load_eof) {
+                /* Closed its output: exits in a moment. */
+                poll_timer_wait(1);
+            } else {
+                poll_fd_wait(pluto->load_fd, POLLIN);
+            }
+            poll_timer_wait_until(pluto->load_started
+                                  + VPN_PLUTO_CMD_TIMEOUT_MSEC);
+        }
+        if (pluto->post_load) {
+            if (!n_loads_running) {
+                poll_immediate_wake();
+            } else {
+                poll_timer_wait_until(pluto->post_load_deadline);
+            }
+        }
         poll_timer_wait_until(pluto->next_poll);
         if (!pluto->child) {
             poll_timer_wait_until(pluto->next_alive_check);
@@ -494,6 +567,12 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     struct shash_node *node;
+
+    /* A batch still loading is waited for: what follows compares with
+     * what pluto has. */
+    if (pluto->load_pid) {
+        conns_load_finish(pluto, true);
+    }
 
     SHASH_FOR_EACH (node, &pluto->conns) {
         struct pluto_conn *c = node->data;
@@ -564,8 +643,8 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
     }
 
     /* New and changed tunnels.  Pluto must have their keys before it
-     * initiates them: conns_load() of several conns makes it re-read
-     * them, otherwise it is done here. */
+     * initiates them: conns_load() sees to it.  Otherwise, keys that
+     * changed are re-read here, or after a batch by post_load_run(). */
     if (pluto->state == PLUTO_RUNNING) {
         const struct shash_node **sorted = shash_sort(&pluto->conns);
         size_t n_conns = shash_count(&pluto->conns);
@@ -577,13 +656,12 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
                 load[n_load++] = c;
             }
         }
-        if (n_load < 2) {
-            reread_secrets(pluto);
-        }
         conns_load(pluto, load, n_load);
         free(load);
         free(sorted);
-        reread_secrets(pluto);
+        if (!pluto->load_pid && !pluto->post_load) {
+            reread_secrets(pluto);
+        }
     }
 
     SHASH_FOR_EACH (node, &pluto->conns) {
@@ -1225,6 +1303,7 @@ pluto_died(struct vpn_pluto *pluto, const char *why)
         pluto->backoff_msec = VPN_PLUTO_BACKOFF_MIN_MSEC;
     }
     schedule_restart(pluto);
+    load_abort(pluto);
     if (pluto->pid > 0) {
         pluto_kill(pluto, 0);
     }
@@ -1408,7 +1487,7 @@ retry_conns(struct vpn_pluto *pluto)
     SHASH_FOR_EACH (node, &pluto->conns) {
         struct pluto_conn *c = node->data;
         if (!c->wanted || !c->pub.loaded || !c->initiates
-            || c->pub.state == SWAN_CONN_CONNECTED
+            || c->initiate_pending || c->pub.state == SWAN_CONN_CONNECTED
             || now < c->next_initiate) {
             continue;
         }
@@ -1461,7 +1540,12 @@ log_read(struct vpn_pluto *pluto)
     }
 
     struct stat st;
-    if (!fstat(pluto->log_fd, &st) && st.st_size < pluto->log_offset) {
+    if (fstat(pluto->log_fd, &st)) {
+        close(pluto->log_fd);
+        pluto->log_fd = -1;
+        return;
+    }
+    if (st.st_size < pluto->log_offset) {
         /* Truncated. */
         pluto->log_offset = 0;
         pluto->log_skip_line = false;
@@ -1469,7 +1553,7 @@ log_read(struct vpn_pluto *pluto)
 
     char buf[65536];
     size_t total = 0;
-    for (;;) {
+    while (st.st_size > pluto->log_offset) {
         ssize_t n = pread(pluto->log_fd, buf, sizeof buf,
                           pluto->log_offset);
         if (n <= 0) {
@@ -1494,7 +1578,14 @@ log_read(struct vpn_pluto *pluto)
         }
     }
 
-    /* At the end: has the file been replaced (rotated)? */
+    /* At the end: has the file been replaced (rotated)?  The agent reads
+     * every pluto's log in every iteration of its main loop: this look-up
+     * of the path is made at most every LOG_ROTATE_CHECK_MSEC. */
+    long long int now = time_msec();
+    if (now < pluto->next_rotate_check) {
+        return;
+    }
+    pluto->next_rotate_check = now + LOG_ROTATE_CHECK_MSEC;
     if (stat(pluto->log_path, &st) || st.st_ino != pluto->log_ino) {
         close(pluto->log_fd);
         pluto->log_fd = -1;
@@ -1743,63 +1834,172 @@ conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
     pluto->seqno++;
 }
 
-/* Gives the 'n' conns in 'cs' to pluto, as conn_load() does one by one,
- * but with one "addconn --autoall" for a file that holds them all, which
- * adds them and initiates those that may initiate (auto=start): one
- * command instead of two per conn.  If addconn fails, loads them again one
- * at a time, which says which conn pluto refused and why. */
+/* Gives the 'n' conns in 'cs' to pluto.  Two or more go in one batch that
+ * one "addconn" loads in the background (see conns_load_start()); one, or
+ * a batch that cannot be started, is loaded at once by conn_load(). */
 static void
 conns_load(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
 {
-    if (n <= 1 || pluto->state != PLUTO_RUNNING) {
-        for (size_t i = 0; i < n && pluto->state == PLUTO_RUNNING; i++) {
-            conn_load(pluto, cs[i]);
-        }
+    if (n >= 2 && pluto->state == PLUTO_RUNNING
+        && conns_load_start(pluto, cs, n)) {
         return;
     }
 
-    struct ds text = DS_EMPTY_INITIALIZER;
-    for (size_t i = 0; i < n; i++) {
-        ds_put_format(&text, "%s\n", cs[i]->text);
+    /* conn_load() initiates at once: pluto needs the keys first. */
+    reread_secrets(pluto);
+    for (size_t i = 0; i < n && pluto->state == PLUTO_RUNNING; i++) {
+        conn_load(pluto, cs[i]);
     }
-    char *batch_path = xasprintf("%s/batch.conf", pluto->statedir);
-    bool written = write_file(batch_path, ds_cstr(&text), 0600);
-    ds_destroy(&text);
+}
 
-    char *error = NULL;
-    long long int start = time_msec();
-    struct ds out = DS_EMPTY_INITIALIZER;
-    if (written) {
-        char *argv[] = { ADDCONN_BIN, "--config", batch_path, "--ctlsocket",
-                         pluto->ctl_path, "--autoall", NULL };
-        COVERAGE_INC(vpn_pluto_addconn);
-        error = run_command(argv, &out);
-        unlink(batch_path);
-    } else {
-        error = xasprintf("cannot write %s (%s)", batch_path,
-                          ovs_strerror(errno));
+/* Starts one "addconn" that gives pluto the 'n' conns in 'cs', from one
+ * file that holds them all, and returns true; or returns false if it
+ * cannot.  It only adds them, without initiating any: see the comment on
+ * POST_LOAD_MAX_WAIT_MSEC.  vpn_pluto_run() reaps it (conns_load_finish())
+ * and then, in post_load_run(), makes pluto re-read the keys and initiates
+ * the conns that may initiate, with one "whack" for all those that are
+ * not split into several (one per local/peer subnet pair): in the batch's
+ * file, those carry an alias of the batch's own. */
+static bool
+conns_load_start(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
+{
+    static unsigned int batch_seqno;
+
+    /* The keys of a batch that waits to be initiated stay right: it is
+     * initiated now rather than under a new batch's alias. */
+    if (pluto->post_load) {
+        post_load_run(pluto);
     }
-    long long int elapsed = time_msec() - start;
-    free(batch_path);
+
+    /* The alias starts with '_', which no tunnel name does, and names the
+     * time, so that no conn of an earlier agent has it. */
+    char *alias = xasprintf("_ovnvpn_%lld_%u", time_wall_msec(),
+                            ++batch_seqno);
+    bool any_alias = false;
+    struct ds text = DS_EMPTY_INITIALIZER;
+    struct svec argv = SVEC_EMPTY_INITIALIZER;
+    char *path = xasprintf("%s/batch.conf", pluto->statedir);
+
+    svec_add(&argv, ADDCONN_BIN);
+    svec_add(&argv, "--config");
+    svec_add(&argv, path);
+    svec_add(&argv, "--ctlsocket");
+    svec_add(&argv, pluto->ctl_path);
+    for (size_t i = 0; i < n; i++) {
+        const struct pluto_conn *c = cs[i];
+        ds_put_cstr(&text, c->text);
+        if (text.length && text.string[text.length - 1] != '\n') {
+            ds_put_char(&text, '\n');
+        }
+        if (c->initiates && c->n_local == 1 && c->n_peer == 1) {
+            ds_put_format(&text, "    connalias=%s\n", alias);
+            any_alias = true;
+        }
+        ds_put_char(&text, '\n');
+        svec_add(&argv, c->name);
+    }
+    svec_terminate(&argv);
+
+    int fds[2] = { -1, -1 };
+    int error = 0;
+    pid_t pid;
+    if (!write_record(path, ds_cstr(&text))) {
+        error = errno;
+    } else if (pipe2(fds, O_CLOEXEC | O_NONBLOCK)) {
+        error = errno;
+    } else {
+        error = vpn_exec_start(argv.names, fds[1], false, &pid);
+        close(fds[1]);
+    }
+    ds_destroy(&text);
+    svec_destroy(&argv);
+    if (error) {
+        VLOG_WARN("%s: cannot load %"PRIuSIZE" conns at once (%s): loading "
+                  "them one by one", pluto->name, n, ovs_strerror(error));
+        if (fds[0] >= 0) {
+            close(fds[0]);
+        }
+        unlink(path);
+        free(path);
+        free(alias);
+        return false;
+    }
+
+    COVERAGE_INC(vpn_pluto_addconn);
+    pluto->load_pid = pid;
+    pluto->load_fd = fds[0];
+    pluto->load_eof = false;
+    pluto->load_started = time_msec();
+    pluto->load_path = path;
+    pluto->load_n = n;
+    free(pluto->load_alias);
+    pluto->load_alias = any_alias ? alias : NULL;
+    if (!any_alias) {
+        free(alias);
+    }
+    ds_clear(&pluto->load_out);
+    for (size_t i = 0; i < n; i++) {
+        cs[i]->load_pending = true;
+    }
+    n_loads_running++;
+    return true;
+}
+
+/* Reaps the batch's "addconn" if it has exited, waiting for it if 'block',
+ * and records the outcome: the conns are loaded, and wait for
+ * post_load_run(); or, if addconn failed, they are loaded again one at a
+ * time, which says which conn pluto refused and why.  Kills an addconn that
+ * runs longer than VPN_PLUTO_CMD_TIMEOUT_MSEC. */
+static void
+conns_load_finish(struct vpn_pluto *pluto, bool block)
+{
+    int status;
+    if (!load_reap(pluto, block, &status)) {
+        return;
+    }
+
+    long long int now = time_msec();
+    long long int elapsed = now - pluto->load_started;
+    struct ds names = DS_EMPTY_INITIALIZER;
+    char *error = NULL;
+    if (status == -1) {
+        error = xasprintf("killed after %d ms", VPN_PLUTO_CMD_TIMEOUT_MSEC);
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        error = process_status_msg(status);
+    }
+
+    /* The conns of the batch, in the order of their names. */
+    const struct shash_node **sorted = shash_sort(&pluto->conns);
+    size_t n_conns = shash_count(&pluto->conns);
+    struct pluto_conn **cs = xmalloc(n_conns * sizeof *cs);
+    size_t n = 0;
+    for (size_t i = 0; i < n_conns; i++) {
+        struct pluto_conn *c = sorted[i]->data;
+        if (c->load_pending) {
+            c->load_pending = false;
+            cs[n++] = c;
+        }
+    }
+    free(sorted);
 
     if (error) {
-        VLOG_WARN("%s: loading %"PRIuSIZE" conns at once failed (%s): "
-                  "loading them one by one", pluto->name, n, error);
+        struct ds line = DS_EMPTY_INITIALIZER;
+        first_line(ds_cstr(&pluto->load_out), &line);
+        VLOG_WARN("%s: loading %"PRIuSIZE" conns at once failed (%s%s%s): "
+                  "loading them one by one", pluto->name, n, error,
+                  line.length ? ": " : "", ds_cstr(&line));
+        ds_destroy(&line);
         free(error);
-        ds_destroy(&out);
+        free(pluto->load_alias);
+        pluto->load_alias = NULL;
         reread_secrets(pluto);
         for (size_t i = 0; i < n && pluto->state == PLUTO_RUNNING; i++) {
             conn_load(pluto, cs[i]);
         }
+        free(cs);
         return;
     }
-    ds_destroy(&out);
 
-    /* "addconn --autoall" re-read the keys between adding the conns and
-     * initiating them. */
-    pluto->secrets_stale = false;
-
-    long long int now = time_msec();
     for (size_t i = 0; i < n; i++) {
         struct pluto_conn *c = cs[i];
         bool replacing = c->n_events > 0;
@@ -1811,21 +2011,174 @@ conns_load(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
         c->pub.loaded = true;
 
         char *path = conn_file(pluto, c->name, ".conf");
-        if (!write_file(path, c->text, 0600)) {
+        if (!write_record(path, c->text)) {
             VLOG_WARN("%s: cannot write %s (%s)", pluto->name, path,
                       ovs_strerror(errno));
         }
         free(path);
 
-        VLOG_INFO("%s: %s: conn added in %lld ms (with %"PRIuSIZE" others "
-                  "in one addconn)", pluto->name, c->name, elapsed, n - 1);
+        ds_put_format(&names, " %s", c->name);
         conn_event(c, false, replacing ? "conn added again" : "conn added");
         if (c->initiates) {
-            /* addconn initiated it. */
+            c->initiate_pending = true;
             c->next_initiate = now + VPN_PLUTO_RETRY_MSEC;
         }
     }
+    VLOG_INFO("%s: %"PRIuSIZE" conns added in %lld ms by one addconn:%s",
+              pluto->name, n, elapsed, ds_cstr(&names));
+    ds_destroy(&names);
+    free(cs);
+    pluto->post_load = true;
+    pluto->post_load_deadline = now + POST_LOAD_MAX_WAIT_MSEC;
     pluto->seqno++;
+}
+
+/* Reaps the batch's "addconn": returns false if it still runs (after
+ * waiting for it if 'block'), otherwise true with its wait status in
+ * '*status', or -1 if it was killed for running too long.  Collects what
+ * it printed in 'load_out'. */
+static bool
+load_reap(struct vpn_pluto *pluto, bool block, int *status)
+{
+    for (;;) {
+        /* Its output, until the end of the pipe. */
+        while (!pluto->load_eof) {
+            char buf[4096];
+            ssize_t retval = read(pluto->load_fd, buf, sizeof buf);
+            if (retval > 0) {
+                if (pluto->load_out.length < 65536) {
+                    ds_put_buffer(&pluto->load_out, buf, retval);
+                }
+            } else if (!retval || (errno != EAGAIN && errno != EINTR)) {
+                pluto->load_eof = true;
+            } else if (errno == EAGAIN) {
+                break;
+            }
+        }
+        bool eof = pluto->load_eof;
+
+        bool timed_out = (time_msec() - pluto->load_started
+                          >= VPN_PLUTO_CMD_TIMEOUT_MSEC);
+        if (timed_out) {
+            kill(pluto->load_pid, SIGKILL);
+        }
+        if (eof || timed_out) {
+            pid_t retval;
+            do {
+                retval = waitpid(pluto->load_pid, status,
+                                 timed_out ? 0 : WNOHANG);
+            } while (retval < 0 && errno == EINTR);
+            if (retval == pluto->load_pid || retval < 0) {
+                if (retval < 0) {
+                    *status = 0;
+                    VLOG_WARN("%s: waitpid(%ld) failed (%s)", pluto->name,
+                              (long int) pluto->load_pid,
+                              ovs_strerror(errno));
+                } else if (timed_out) {
+                    *status = -1;
+                }
+                break;
+            }
+        }
+        if (!block) {
+            return false;
+        }
+
+        if (eof) {
+            /* It closed its output and exits in a moment. */
+            xnanosleep(1000 * 1000);
+        } else {
+            struct pollfd pfd = { .fd = pluto->load_fd, .events = POLLIN };
+            poll(&pfd, 1, 10);
+        }
+    }
+
+    close(pluto->load_fd);
+    pluto->load_fd = -1;
+    pluto->load_pid = 0;
+    unlink(pluto->load_path);
+    free(pluto->load_path);
+    pluto->load_path = NULL;
+    if (!--n_loads_running) {
+        /* Others may be waiting to initiate. */
+        poll_immediate_wake();
+    }
+    return true;
+}
+
+/* Kills the batch's "addconn", if any, and forgets its batch (pluto
+ * died, or the driver goes away). */
+static void
+load_abort(struct vpn_pluto *pluto)
+{
+    if (pluto->load_pid) {
+        int status;
+        kill(pluto->load_pid, SIGKILL);
+        pluto->load_started = LLONG_MIN / 2;
+        load_reap(pluto, true, &status);
+
+        struct shash_node *node;
+        SHASH_FOR_EACH (node, &pluto->conns) {
+            struct pluto_conn *c = node->data;
+            c->load_pending = false;
+        }
+    }
+    pluto_forget_post_load(pluto);
+}
+
+/* Forgets that the last batch waits to be initiated. */
+static void
+pluto_forget_post_load(struct vpn_pluto *pluto)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &pluto->conns) {
+        struct pluto_conn *c = node->data;
+        c->initiate_pending = false;
+    }
+    pluto->post_load = false;
+    free(pluto->load_alias);
+    pluto->load_alias = NULL;
+}
+
+/* After a batch: makes pluto re-read the keys (responders need them too)
+ * and initiates the batch's conns that may initiate. */
+static void
+post_load_run(struct vpn_pluto *pluto)
+{
+    long long int now = time_msec();
+    bool reread = pluto->secrets_stale;
+    pluto->secrets_stale = false;
+    if (pluto->load_alias) {
+        if (reread) {
+            pluto_command(pluto, NULL, "--rereadsecrets", "--initiate",
+                          "--asynchronous", "--name", pluto->load_alias,
+                          NULL);
+        } else {
+            pluto_command(pluto, NULL, "--initiate", "--asynchronous",
+                          "--name", pluto->load_alias, NULL);
+        }
+    } else if (reread) {
+        pluto_command(pluto, NULL, "--rereadsecrets", NULL);
+    }
+
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &pluto->conns) {
+        struct pluto_conn *c = node->data;
+        if (c->initiate_pending) {
+            c->initiate_pending = false;
+            if (c->pub.loaded && (c->n_local != 1 || c->n_peer != 1)) {
+                conn_initiate(pluto, c, true);
+            } else {
+                c->next_initiate = now + VPN_PLUTO_RETRY_MSEC;
+            }
+        }
+    }
+    pluto->post_load = false;
+    free(pluto->load_alias);
+    pluto->load_alias = NULL;
+    VLOG_DBG("%s: batch initiated %lld ms after it was loaded",
+             pluto->name,
+             now - (pluto->post_load_deadline - POST_LOAD_MAX_WAIT_MSEC));
 }
 
 /* Takes conn 'c' out of pluto, if it was given to it, with its SAs.
@@ -2103,6 +2456,48 @@ run_command(char **argv, struct ds *output)
     return vpn_exec(argv, NULL, VPN_PLUTO_CMD_TIMEOUT_MSEC, output, output);
 }
 
+/* Writes 'content' to 'path' (mode 0600), replacing it, but not
+ * atomically: for the records in conns/, which hold no secret and which a
+ * reader compares with what it expects, so that a half-written one only
+ * counts as different.  Half the system calls of write_file(), which
+ * matters with a thousand conns.  Returns false, with errno set, on
+ * failure. */
+static bool
+write_record(const char *path, const char *content)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
+    if (fd < 0) {
+        return false;
+    }
+
+    if (!write_all(fd, content)) {
+        int save_errno = errno;
+        close(fd);
+        errno = save_errno;
+        return false;
+    }
+    return !close(fd);
+}
+
+/* Writes all of 'content' to 'fd'.  Returns false, with errno set, on
+ * failure. */
+static bool
+write_all(int fd, const char *content)
+{
+    size_t len = strlen(content);
+    for (size_t done = 0; done < len; ) {
+        ssize_t n = write(fd, content + done, len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0) {
+            return false;
+        }
+        done += n;
+    }
+    return true;
+}
+
 /* Replaces 'path' atomically with a file of the given 'mode' that holds
  * 'content'.  The file has 'mode' from its creation on: a secret is never
  * readable by others, even for a moment.  Returns false, with errno set, on
@@ -2129,15 +2524,8 @@ write_file(const char *path, const char *content, mode_t mode)
         goto error_close;
     }
 
-    size_t len = strlen(content);
-    for (size_t done = 0; done < len; ) {
-        ssize_t n = write(fd, content + done, len - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0) {
-            goto error_close;
-        }
-        done += n;
+    if (!write_all(fd, content)) {
+        goto error_close;
     }
     if (close(fd)) {
         fd = -1;

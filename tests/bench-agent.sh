@@ -29,16 +29,20 @@
 #   - gateways: time from the VPN_Gateway rows written to every gateway
 #     plumbed with its pluto running (the last "pluto is ready" that the
 #     agent logs);
-#   - load: time from the N VPN_Tunnel rows written (one transaction) to
-#     the last conn loaded in the plutos (the agent logs "conn added"
-#     with millisecond timestamps; the conns are then counted in the
-#     plutos with whack);
+#   - load: time from the N VPN_Tunnel rows written (one transaction,
+#     committed when the SB server replies) to the last conn loaded in the
+#     plutos (the agent logs "NAME: conn added" or, for a batch of conns
+#     loaded by one addconn, "N conns added", with millisecond timestamps;
+#     the conns are then counted in the plutos with whack), and how long
+#     the SB server took to commit the transaction after it was sent;
 #   - floor: libreswan's own time for the same N conns (the texts the
 #     agent gave its plutos) in one file, loaded into one running pluto
 #     by one addconn call naming them all, and the ratio load / floor
 #     (target: <= 1.5); also the same with "addconn --autoall", which
-#     initiates them too, and with one "addconn --autoall" per gateway
-#     (still into the one pluto), which is the agent's way;
+#     initiates them too, and with one addconn per gateway naming its
+#     conns, one after the other (still into the one pluto): the agent
+#     runs one per gateway too, but all at the same time, each into the
+#     gateway's pluto;
 #   - reload: time to replace all N conns (every tunnel made
 #     response-only in one transaction), which also makes the plutos
 #     quiet: nothing to initiate or retransmit;
@@ -106,12 +110,12 @@ log_ms () {
     date -u -d "$(echo "$1" | sed 's/T/ /; s/Z$//')" +%s%3N
 }
 
-# sb_transact FILE: runs the SB transaction in FILE and prints the time
-# (ms since the epoch) at which it was sent, which is when the rows are
-# written, less a fraction of a millisecond (Python's start-up time is
-# not counted).
+# sb_transact FILE: runs the SB transaction in FILE and prints two times
+# (ms since the epoch): when it was sent (Python's start-up time is not
+# counted) and when the SB server's reply came, that is, when the rows
+# were committed (the server sends its monitors their updates at once).
 sb_transact () {
-    $PYTHON3 $top/tests/vpn-ovsdb.py transact-file sb "$1" --print-sent-ms
+    $PYTHON3 $top/tests/vpn-ovsdb.py transact-file sb "$1" --print-times-ms
 }
 
 agent_ctl () {
@@ -272,26 +276,36 @@ gateways_running () {
     test "$(agent_ctl status | grep -c 'plumbed, pluto [0-9]')" = "$1"
 }
 
+# n_added: the conns that the agent's log says it loaded.
+n_added () {
+    awk '/: conn added/ { n++ }
+         / conns added / { for (i = 1; i + 2 <= NF; i++)
+                               if ($(i + 1) == "conns" && $(i + 2) == "added")
+                                   n += $i }
+         END { print n + 0 }' $dir/agent.log
+}
+
 conns_added () {
-    test "$(grep -c ': conn added' $dir/agent.log)" -ge "$1"
+    test "$(n_added)" -ge "$1"
 }
 
 conns_added_again () {
-    test "$(grep -c ': conn added' $dir/agent.log)" -ge $(( 2 * $1 ))
+    test "$(n_added)" -ge $(( 2 * $1 ))
 }
 
-# last_added_ms: log time of the last "conn added".
+# last_added_ms: log time of the last "conn added" or "conns added".
 last_added_ms () {
-    log_ms "$(grep ': conn added' $dir/agent.log | tail -1 | cut -d'|' -f1)"
+    log_ms "$(grep -E ': (conn|[0-9]+ conns) added' $dir/agent.log | tail -1 \
+              | cut -d'|' -f1)"
 }
 
 # floor names|autoall|pergw: loads the conns that the agent's plutos
 # have, in one file, into a fresh pluto with one addconn call, and prints
 # its time in ms and the number of conns loaded.  "names" names them all
 # (addconn only adds them), "autoall" uses --autoall (which also
-# initiates those with auto=start), "pergw" runs one "addconn --autoall"
-# per gateway's file, one after the other, as the agent does (but into
-# one pluto).
+# initiates those with auto=start), "pergw" runs one addconn per
+# gateway's file, naming its conns, one after the other (into the one
+# pluto).
 floor () {
     local fd=$dir/floor names
     rm -rf $fd $floor_run
@@ -335,11 +349,17 @@ floor () {
     if test $1 = autoall; then
         names=--autoall
     fi
+    local f gw_names=()
+    for f in $fd/gw*.conf; do
+        gw_names+=("$(sed -n 's/^conn //p' $f)")
+    done
     local t0=${EPOCHREALTIME/./}
     if test $1 = pergw; then
+        i=0
         for f in $fd/gw*.conf; do
             $IPSEC/addconn --config $f --ctlsocket $floor_run/pluto.ctl \
-                --autoall >> $fd/addconn.out 2>&1
+                ${gw_names[i]} >> $fd/addconn.out 2>&1
+            i=$(( i + 1 ))
         done
     else
         $IPSEC/addconn --config $fd/conns.conf \
@@ -370,7 +390,8 @@ for N in $SIZES; do
 
     # Gateways.
     gen_gateways $G > $dir/gateways.json
-    t0=$(sb_transact $dir/gateways.json)
+    set -- $(sb_transact $dir/gateways.json)
+    t0=$1
     wait_until 300 gateways_running $G
     t=$(( $(log_ms "$(grep ': pluto (pid [0-9]*) is ready' $dir/agent.log \
                       | tail -1 | cut -d'|' -f1)") - t0 ))
@@ -384,13 +405,16 @@ for N in $SIZES; do
 
     # Tunnels.
     gen_tunnels $N > $dir/tunnels.json
-    t0=$(sb_transact $dir/tunnels.json)
+    set -- $(sb_transact $dir/tunnels.json)
+    sent=$1 t0=$2
     wait_until 600 conns_added $N
     load=$(( $(last_added_ms) - t0 ))
     addconns=$(agent_ctl coverage/read-counter vpn_pluto_addconn)
     loaded=$(count_loaded)
     printf '  load:       %6d ms from the SB rows to %d conns loaded (%d in the plutos, %d addconn calls)\n' \
         $load $N $loaded $addconns
+    printf '              (%d ms before, the SB server got the transaction, which it took that long to commit)\n' \
+        $(( t0 - sent ))
 
     set -- $(floor names)
     floor_ms=$1
@@ -400,7 +424,7 @@ for N in $SIZES; do
     printf '              %6d ms with --autoall, which also initiates them (%d loaded)\n' \
         $1 $2
     set -- $(floor pergw)
-    printf '              %6d ms with one addconn --autoall per gateway, as the agent runs them (%d loaded)\n' \
+    printf '              %6d ms with one addconn per gateway, one after the other (%d loaded)\n' \
         $1 $2
     printf '  ratio:      %6s   load / floor (target <= 1.5)\n' \
         $(awk -v a=$load -v b=$floor_ms 'BEGIN { printf "%.1f", b ? a / b : 0 }')
@@ -416,7 +440,8 @@ for op in txn[1:]:
                 "where": [["name", "==", op["row"]["name"]]],
                 "row": {"initiator": "response-only", "generation": 2}})
 print(json.dumps(ops))' > $dir/quiet.json
-    t0=$(sb_transact $dir/quiet.json)
+    set -- $(sb_transact $dir/quiet.json)
+    t0=$2
     wait_until 900 conns_added_again $N
     t=$(( $(last_added_ms) - t0 ))
     printf '  reload:     %6d ms to replace all %d conns\n' $t $N

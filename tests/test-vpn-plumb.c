@@ -34,7 +34,11 @@
  *
  * Options: --db=REMOTE (an Open_vSwitch database; without it, OVS is left
  * alone), --prefix=PREFIX, --bridge=BRIDGE, --timeout=SECS (default 30),
- * --budget=MS (vpn_plumb_set_time_budget()),
+ * --budget=MS (vpn_plumb_set_time_budget()), --recheck (a check interval
+ * of 1 s, and each phase after the first starts once it has passed, so
+ * that every gateway's periodic check is due), --between=COMMAND (a shell
+ * command run before each phase after the first, to change the host
+ * behind the module's back),
  * --stats (after each phase, print the commands run and the veth pairs
  * created and namespaces removed in it), --timing (print each phase's
  * duration on stderr), -v (log at debug level on stderr).
@@ -74,6 +78,8 @@ static const char *prefix = VPN_PLUMB_DEFAULT_PREFIX;
 static const char *bridge = VPN_PLUMB_DEFAULT_BRIDGE;
 static long long int timeout_ms = 30 * 1000;
 static long long int budget_ms = VPN_PLUMB_TIME_BUDGET_MS;
+static bool recheck;
+static const char *between;
 static bool print_stats;
 static bool print_timing;
 
@@ -120,6 +126,8 @@ parse_options(int argc, char *argv[])
         OPT_BRIDGE,
         OPT_TIMEOUT,
         OPT_BUDGET,
+        OPT_RECHECK,
+        OPT_BETWEEN,
         OPT_STATS,
         OPT_TIMING,
     };
@@ -129,6 +137,8 @@ parse_options(int argc, char *argv[])
         {"bridge", required_argument, NULL, OPT_BRIDGE},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"budget", required_argument, NULL, OPT_BUDGET},
+        {"recheck", no_argument, NULL, OPT_RECHECK},
+        {"between", required_argument, NULL, OPT_BETWEEN},
         {"stats", no_argument, NULL, OPT_STATS},
         {"timing", no_argument, NULL, OPT_TIMING},
         {"help", no_argument, NULL, 'h'},
@@ -156,6 +166,12 @@ parse_options(int argc, char *argv[])
         case OPT_BUDGET:
             budget_ms = atoll(optarg);
             break;
+        case OPT_RECHECK:
+            recheck = true;
+            break;
+        case OPT_BETWEEN:
+            between = optarg;
+            break;
         case OPT_STATS:
             print_stats = true;
             break;
@@ -177,7 +193,8 @@ usage(void)
 {
     fprintf(stderr, "usage: %s [--db=REMOTE] [--prefix=PREFIX] "
             "[--bridge=BRIDGE] [--timeout=SECS] [--budget=MS]\n"
-            "       [--stats] [--timing] [-v]\n"
+            "       [--recheck] [--between=COMMAND] [--stats] [--timing] "
+            "[-v]\n"
             "         names NAME... | check GW... | "
             "apply GW... [then GW...]... | cleanup\n"
             "GW: NAME,lport=LPORT,mac=MAC,ip=IP/PLEN,router=IP"
@@ -301,6 +318,9 @@ create_plumb(void)
         exit(2);
     }
     vpn_plumb_set_time_budget(plumb, budget_ms);
+    if (recheck) {
+        vpn_plumb_set_check_interval(plumb, 1000);
+    }
     return plumb;
 }
 
@@ -332,6 +352,14 @@ cmd_apply(int argc, char *argv[])
         int end = start;
         while (end < argc && strcmp(argv[end], "then")) {
             end++;
+        }
+
+        if (start > 0 && between && system(between)) {
+            fprintf(stderr, "%s: failed\n", between);
+            exit(2);
+        }
+        if (recheck && start > 0) {
+            xnanosleep(1100LL * 1000 * 1000);
         }
 
         size_t n = end - start;

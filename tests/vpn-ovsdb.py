@@ -24,7 +24,7 @@ ovsdb-client speaks:
                                              (COLUMN:KEY: one map value)
   insert DB TABLE [COLUMN=VALUE...]          insert a row, print its UUID
   transaction DB TABLE [COLUMN=VALUE...]     print the insert transaction
-  transact-file DB FILE [--print-sent-ms]    run the transaction in FILE
+  transact-file DB FILE [--print-times-ms]   run the transaction in FILE
                                              (too large for ovsdb-client's
                                              command line); optionally print
                                              when it was sent (ms since the
@@ -113,9 +113,11 @@ def transact(db, ops, read_only=False):
     return json.loads(proc.stdout)
 
 
-def transact_file(db, path, print_sent=False):
+def transact_file(db, path, print_times=False):
     """Runs the transaction in 'path' on 'db', speaking JSON-RPC on its
-    unix socket.  With 'print_sent', prints when it was sent."""
+    unix socket.  With 'print_times', prints when it was sent and when its
+    reply came, that is, when the server had committed it (milliseconds
+    since the epoch)."""
     import socket
     import time
     target = remote(db)
@@ -141,17 +143,18 @@ def transact_file(db, path, print_sent=False):
             continue
         if reply.get("id") == 1:
             break
+    committed = time.time()
     errors = [r for r in reply["result"] or [] if r and "error" in r]
     if reply.get("error") or errors:
         sys.exit("transaction failed: %s" % (reply.get("error") or errors))
-    if print_sent:
-        print(int(sent * 1000))
+    if print_times:
+        print(int(sent * 1000), int(committed * 1000))
     return 0
 
 
 def main(argv):
     if argv[1] == "transact-file":
-        return transact_file(argv[2], argv[3], "--print-sent-ms" in argv[4:])
+        return transact_file(argv[2], argv[3], "--print-times-ms" in argv[4:])
     command, db, table = argv[1:4]
     args = argv[4:]
     if command == "query":
