@@ -101,10 +101,9 @@ struct plumb_gw {
     long long int backoff;      /* Current retry delay, 0 after success. */
     bool seen;                  /* In the current run's wanted set? */
 
-    /* The veth pair as the last successful sync left it, for cheaper
-     * checks: ifindexes of eth0 and of the host end (0: unknown), and
-     * whether eth0's TX checksum offload is known to be off. */
-    int eth0_ifindex;
+    /* The veth pair as the last sync that saw or made it left it, for
+     * cheaper checks: the host end's ifindex (0: unknown), and whether the
+     * TX checksum offload of its peer eth0 is known to be off. */
     int host_ifindex;
     bool offload_off;
 };
@@ -462,7 +461,7 @@ vpn_plumb_force_check(struct vpn_plumb *plumb)
 
     HMAP_FOR_EACH (gw, node, &plumb->gateways) {
         gw->next_check = LLONG_MIN;
-        gw->eth0_ifindex = 0;
+        gw->host_ifindex = 0;
         gw->offload_off = false;
     }
     plumb->next_scan = LLONG_MIN;
@@ -1044,12 +1043,13 @@ read_host_link(struct vpn_plumb *plumb, const char *host,
 }
 
 /* Fills 'link' with the host end of 'gw''s veth pair without running a
- * program, if the namespace's 'eth0' is the veth that the last successful
- * sync of 'gw' left, with the same peer: the two ends of a veth pair exist
- * together, so the host end is intact if it still has its name in this
- * namespace, and only its flags and MTU need reading.  Returns false,
- * leaving 'link' alone, if that does not hold or on any error (the caller
- * then reads the host link with "ip"). */
+ * program, if the namespace's 'eth0' is a veth whose peer is the host end
+ * that an earlier sync of 'gw' saw or made: the two ends of a veth pair
+ * exist together (and a new pair has new ifindexes), so the pair is intact
+ * if the host end still has its name in this namespace, and only its
+ * flags and MTU need reading.  Returns false, leaving 'link' alone, if
+ * that does not hold or on any error (the caller then reads the host link
+ * with "ip"). */
 static bool
 read_host_link_cheaply(const struct plumb_gw *gw,
                        const struct plumb_link *eth0, struct plumb_link *link)
@@ -1058,8 +1058,7 @@ read_host_link_cheaply(const struct plumb_gw *gw,
     struct ifreq ifr;
     bool up;
 
-    if (!gw->eth0_ifindex || !eth0->exists || !eth0->is_veth
-        || eth0->ifindex != gw->eth0_ifindex
+    if (!gw->host_ifindex || !eth0->exists || !eth0->is_veth
         || eth0->link_index != gw->host_ifindex
         || !if_indextoname(gw->host_ifindex, name)
         || strcmp(name, gw->host)) {
@@ -1079,7 +1078,7 @@ read_host_link_cheaply(const struct plumb_gw *gw,
     link->exists = true;
     link->is_veth = true;
     link->ifindex = gw->host_ifindex;
-    link->link_index = gw->eth0_ifindex;
+    link->link_index = eth0->ifindex;
     link->up = up;
     link->mtu = ifr.ifr_mtu;
     return true;
@@ -1330,6 +1329,7 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
         if (error) {
             goto exit;
         }
+        gw->host_ifindex = if_nametoindex(gw->host);
 
         /* The new eth0 has our MAC and MTU and nothing else; its routes
          * went with the old one. */
@@ -1351,8 +1351,9 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
         }
     }
     gw->link_ok = true;
-    gw->eth0_ifindex = pair_ok ? ns.eth0.ifindex : 0;
-    gw->host_ifindex = pair_ok ? host.ifindex : 0;
+    if (pair_ok) {
+        gw->host_ifindex = host.ifindex;
+    }
 
     /* The host end. */
     if (!host.up || host.mtu != cfg->mtu) {
@@ -1478,7 +1479,7 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
             goto exit;
         }
     }
-    gw->offload_off = gw->eth0_ifindex != 0;
+    gw->offload_off = gw->host_ifindex != 0;
 
 exit:
     ns_state_destroy(&ns);

@@ -85,14 +85,14 @@
  * exponential back-off from 1 s up to the check interval), or on
  * vpn_plumb_force_check().  Creating a gateway is 5 commands (about
  * 12 ms), removing one 2 (30 to 40 ms: deleting a veth waits for RCU
- * grace periods).  The first check of a gateway (after its creation or an
- * adoption) is 3 commands (about 6 ms): the namespace, the host end and
- * eth0's TX offload.  Later checks, while eth0 is still the veth that the
- * last check saw with the same peer, are 1 command (about 2 ms, the
- * namespace): the host end, which goes with eth0, is read with ioctls
- * (name, flags, MTU), and the offload, once turned off on that eth0, is
- * not read again.  vpn_plumb_force_check() forgets this.  One run spends at
- * most its time budget (vpn_plumb_set_time_budget(), default
+ * grace periods).  Checking a gateway is 1 command (about 2 ms: the
+ * namespace) while its eth0 is a veth whose peer is the host end that an
+ * earlier check saw or that its creation made: the host end, which goes
+ * with eth0, is read with ioctls (name, flags, MTU), and the TX offload,
+ * once turned off on that pair, is not read again.  Otherwise (after an
+ * adoption, vpn_plumb_force_check() or a broken pair) it is 3 commands
+ * (about 6 ms): the namespace, the host end and eth0's offload.  One run
+ * spends at most its time budget (vpn_plumb_set_time_budget(), default
  * VPN_PLUMB_TIME_BUDGET_MS) on commands and leaves the rest to the next
  * runs, so that the agent's main loop stays responsive when hundreds of
  * gateways arrive at once.  The OVS side is compared with the IDL's

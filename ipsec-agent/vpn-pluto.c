@@ -1456,14 +1456,20 @@ poll_status(struct vpn_pluto *pluto)
     }
 }
 
-/* Returns when to poll 'pluto' next, after a poll at 'now': in
- * IDLE_POLL_MSEC, or when a tunnel that is not connected is due to be
+/* Returns when to poll 'pluto' next, after a poll at 'now': at the next
+ * idle poll time, or when a tunnel that is not connected is due to be
  * initiated again, but not before VPN_PLUTO_POLL_MSEC.  (News in the log
- * brings the poll forward: see vpn_pluto_run().) */
+ * brings the poll forward: see vpn_pluto_run().)
+ *
+ * Idle poll times are the multiples of IDLE_POLL_MSEC at least half of it
+ * away, the same for every pluto: the quiet plutos are polled together, in
+ * one iteration of the caller's main loop, instead of each at its own
+ * time (with 50 gateways, that woke the loop 5 times a second). */
 static long long int
 next_poll_time(const struct vpn_pluto *pluto, long long int now)
 {
-    long long int next = now + IDLE_POLL_MSEC;
+    long long int next = ((now + IDLE_POLL_MSEC / 2) / IDLE_POLL_MSEC + 1)
+                         * IDLE_POLL_MSEC;
     struct shash_node *node;
 
     SHASH_FOR_EACH (node, &pluto->conns) {

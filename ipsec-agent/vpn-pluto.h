@@ -43,12 +43,21 @@
  * re-adds every connection.  It follows pluto's log into a struct
  * swan_status_log and, at most every VPN_PLUTO_POLL_MSEC, asks pluto for
  * "whack --showstates" and "--trafficstatus" (never the expensive
- * --status) to classify every tunnel with swan_status_classify().
+ * --status) to classify every tunnel with swan_status_classify().  News
+ * in the log brings a poll within VPN_PLUTO_POLL_MSEC; a pluto whose log
+ * is quiet and that has no tunnel to initiate again soon is polled about
+ * every 10 s (for its traffic counters), at times shared by all plutos so
+ * that the quiet ones are polled together.
  *
  * vpn_pluto_set_conns() takes the complete wanted set of tunnels, as
  * often as the caller likes, and applies only the differences, without
  * ever restarting pluto: a new tunnel is added ("addconn") and initiated
- * unless it only responds; a tunnel whose rendered conn text or
+ * unless it only responds (several new tunnels go in one batch: one
+ * addconn that runs in the background while the caller goes on, and the
+ * batches of all plutos load at the same time; their tunnels are
+ * initiated with one whack per pluto once no batch is loading, so that
+ * pluto's key exchanges do not slow the other plutos' loading); a tunnel
+ * whose rendered conn text or
  * pre-shared-key line changed is deleted and added again (which tears its
  * SAs down; deleting by the tunnel's name also removes the NAME/1x1...
  * conns that leftsubnets= makes); a tunnel no longer wanted is deleted and
@@ -72,11 +81,13 @@
  * pluto running for such an adoption; vpn_pluto_destroy(pluto, true)
  * stops it and removes STATEDIR and RUNDIR.
  *
- * Every function runs commands synchronously (each "addconn" or "whack"
- * takes a few milliseconds; each is killed after VPN_PLUTO_CMD_TIMEOUT_MSEC)
- * through posix_spawn(), so it may be called from a program that has
- * threads (OVS's process_start() may not), and reaps its children with
- * waitpid(pid): the program must not set SIGCHLD to SIG_IGN.
+ * Except for the batches' addconns, which vpn_pluto_run() reaps, every
+ * function runs its commands synchronously (each "addconn" or "whack"
+ * takes a few milliseconds; each is killed after
+ * VPN_PLUTO_CMD_TIMEOUT_MSEC).  All go through posix_spawn(), so that the
+ * module may be used by a program that has threads (OVS's process_start()
+ * may not), and are reaped with waitpid(pid): the program must not set
+ * SIGCHLD to SIG_IGN.
  * vpn_pluto_set_conns() keeps nothing of its argument: it may point into
  * IDL rows that change afterwards. */
 
