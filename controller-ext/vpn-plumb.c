@@ -1464,10 +1464,17 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
         goto exit;
     }
 
-    /* Forwarding and offload, which "ip" cannot set from outside. */
+    /* Forwarding and offload, which "ip" cannot set from outside.  No
+     * ICMP redirects: traffic that the VPC router sends here on purpose
+     * leaves through eth0 again, encrypted, which the kernel would
+     * otherwise answer with redirects to the router. */
     if (!ns.forwarding) {
         error = run_in_netns(plumb, gw->netns, NULL, "sysctl", "-q", "-w",
-                             "net.ipv4.ip_forward=1", NULL);
+                             "net.ipv4.ip_forward=1",
+                             "net.ipv4.conf.all.send_redirects=0",
+                             "net.ipv4.conf.default.send_redirects=0",
+                             "net.ipv4.conf."VPN_PLUMB_INNER_IFNAME
+                             ".send_redirects=0", NULL);
         if (error) {
             goto exit;
         }

@@ -36,7 +36,9 @@
  *     datapath otherwise leave with bad TCP/UDP checksums), a default
  *     route and one route per VPC CIDR via router_ip, and
  *     net.ipv4.ip_forward=1 (the namespace routes decrypted traffic into
- *     the VPC).  VPC CIDRs inside the gateway's own subnet are left to the
+ *     the VPC) with send_redirects=0 (traffic that the VPC router sends
+ *     to the gateway leaves through eth0 again, encrypted: no redirects
+ *     to the router), set with forwarding.  VPC CIDRs inside the gateway's own subnet are left to the
  *     connected route, and 0.0.0.0/0 is the default route.
  *
  *   - The other end, "vpn" + 12 hex digits of a SHA-1 of the namespace
