@@ -191,7 +191,6 @@ struct vpn_pluto {
     struct ds load_out;         /* What it printed. */
     long long int load_started; /* time_msec() it started. */
     char *load_path;            /* The batch's configuration file. */
-    size_t load_n;              /* Conns in the batch. */
     char *load_alias;           /* Alias of the conns that the batch
                                  * initiates, NULL if none. */
     bool post_load;             /* Re-read keys, initiate: see
@@ -1871,8 +1870,8 @@ conns_load_start(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
 {
     static unsigned int batch_seqno;
 
-    /* The keys of a batch that waits to be initiated stay right: it is
-     * initiated now rather than under a new batch's alias. */
+    /* A batch that waits to be initiated is initiated now: the new
+     * batch's alias replaces its own. */
     if (pluto->post_load) {
         post_load_run(pluto);
     }
@@ -1937,7 +1936,6 @@ conns_load_start(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
     pluto->load_eof = false;
     pluto->load_started = time_msec();
     pluto->load_path = path;
-    pluto->load_n = n;
     free(pluto->load_alias);
     pluto->load_alias = any_alias ? alias : NULL;
     if (!any_alias) {
