@@ -38,8 +38,9 @@
  *     net.ipv4.ip_forward=1 (the namespace routes decrypted traffic into
  *     the VPC) with send_redirects=0 (traffic that the VPC router sends
  *     to the gateway leaves through eth0 again, encrypted: no redirects
- *     to the router), set with forwarding.  VPC CIDRs inside the gateway's own subnet are left to the
- *     connected route, and 0.0.0.0/0 is the default route.
+ *     to the router), set with forwarding.  VPC CIDRs inside the
+ *     gateway's own subnet are left to the connected route, and 0.0.0.0/0
+ *     is the default route.
  *
  *   - The other end, "vpn" + 12 hex digits of a SHA-1 of the namespace
  *     name (vpn_plumb_host_ifname(): 15 characters, IFNAMSIZ - 1), up in
