@@ -248,6 +248,7 @@ static bool conns_load_start(struct vpn_pluto *, struct pluto_conn **,
                              size_t n);
 static void conns_load_finish(struct vpn_pluto *, bool block);
 static bool load_reap(struct vpn_pluto *, bool block, int *status);
+static void load_release(struct vpn_pluto *);
 static void load_abort(struct vpn_pluto *);
 static void pluto_forget_post_load(struct vpn_pluto *);
 static void post_load_run(struct vpn_pluto *);
@@ -2097,6 +2098,14 @@ load_reap(struct vpn_pluto *pluto, bool block, int *status)
         }
     }
 
+    load_release(pluto);
+    return true;
+}
+
+/* Releases what the batch's reaped "addconn" held. */
+static void
+load_release(struct vpn_pluto *pluto)
+{
     close(pluto->load_fd);
     pluto->load_fd = -1;
     pluto->load_pid = 0;
@@ -2107,7 +2116,6 @@ load_reap(struct vpn_pluto *pluto, bool block, int *status)
         /* Others may be waiting to initiate. */
         poll_immediate_wake();
     }
-    return true;
 }
 
 /* Kills the batch's "addconn", if any, and forgets its batch (pluto
@@ -2116,10 +2124,11 @@ static void
 load_abort(struct vpn_pluto *pluto)
 {
     if (pluto->load_pid) {
-        int status;
         kill(pluto->load_pid, SIGKILL);
-        pluto->load_started = LLONG_MIN / 2;
-        load_reap(pluto, true, &status);
+        while (waitpid(pluto->load_pid, NULL, 0) < 0 && errno == EINTR) {
+            continue;
+        }
+        load_release(pluto);
 
         struct shash_node *node;
         SHASH_FOR_EACH (node, &pluto->conns) {
