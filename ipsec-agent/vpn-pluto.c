@@ -1217,8 +1217,16 @@ pluto_check_started(struct vpn_pluto *pluto)
         return;
     }
 
+    /* pluto answers on its control socket before it listens for IKE:
+     * at start-up it runs "addconn --autoall", and that child tells it to
+     * listen.  On a busy machine the child may come seconds later, and
+     * conns initiated before then have no interface to go out of (pluto
+     * does not even try).  So the driver tells pluto to listen itself,
+     * which also makes it read the keys; the child's later "listen" finds
+     * the same interfaces and changes nothing. */
     if (is_socket(pluto->ctl_path)
-        && pluto_command(pluto, NULL, "--briefstatus", NULL)) {
+        && pluto_command(pluto, NULL, "--listen", NULL)) {
+        pluto->secrets_stale = false;
         pluto_started(pluto);
     } else if (time_msec() >= pluto->start_deadline) {
         pluto_kill(pluto, 0);

@@ -38,6 +38,16 @@
  *                                 ESP does.
  *   FAKEXFRM_FAIL_ADD_SA_FILE=F   The same, but only while file F exists.
  *
+ * And one that is not about XFRM, read when pluto executes a program:
+ *
+ *   FAKEXFRM_HOLD_ADDCONN_FILE=F  The "addconn --autoall" that pluto runs
+ *                                 at start-up (the one that tells pluto
+ *                                 to listen for IKE on its interfaces)
+ *                                 waits until file F exists (at most
+ *                                 60 s), as on a machine too busy to run
+ *                                 it for a while: pluto answers on its
+ *                                 control socket meanwhile.
+ *
  * This file is built as a shared object on its own (it must not link
  * libopenvswitch, since pluto loads it), so it uses only libc. */
 
@@ -113,6 +123,7 @@ static struct {
                         socklen_t *);
     ssize_t (*recvmsg)(int, struct msghdr *, int);
     int (*close)(int);
+    int (*execve)(const char *, char *const[], char *const[]);
 } fx_real;
 
 static pthread_once_t fx_real_once = PTHREAD_ONCE_INIT;
@@ -418,6 +429,47 @@ close(int fd)
     return fx_real.close(fd);
 }
 
+
+/* Runs pluto's start-up "addconn --autoall" through a shell that first
+ * waits for FAKEXFRM_HOLD_ADDCONN_FILE to exist (see the top of the file).
+ * pluto may call this between vfork() and the exec, so it allocates
+ * nothing and touches no shared state. */
+int
+execve(const char *path, char *const argv[], char *const envp[])
+{
+    pthread_once(&fx_real_once, fx_resolve_real);
+
+    const char *hold = getenv("FAKEXFRM_HOLD_ADDCONN_FILE");
+    size_t path_len = strlen(path);
+    bool autoall = false;
+    size_t argc;
+    for (argc = 0; argv[argc]; argc++) {
+        autoall = autoall || !strcmp(argv[argc], "--autoall");
+    }
+    if (!hold || !hold[0] || !autoall || argc > 16 || path_len < 8
+        || strcmp(path + path_len - 8, "/addconn")) {
+        return fx_real.execve(path, argv, envp);
+    }
+
+    /* sh -c SCRIPT HOLD-FILE PATH ARG...: "$0" is the file to wait for,
+     * "$@" the command to execute then. */
+    static const char script[] =
+        "i=0; while test ! -e \"$0\" && test $i -lt 600; do "
+        "sleep 0.1; i=$((i + 1)); done; exec \"$@\"";
+    const char *sh_argv[16 + 6];
+    size_t n = 0;
+    sh_argv[n++] = "sh";
+    sh_argv[n++] = "-c";
+    sh_argv[n++] = script;
+    sh_argv[n++] = hold;
+    sh_argv[n++] = path;
+    for (size_t i = 1; i < argc; i++) {
+        sh_argv[n++] = argv[i];
+    }
+    sh_argv[n] = NULL;
+    return fx_real.execve("/bin/sh", (char *const *) sh_argv, envp);
+}
+
 /* Static functions. */
 
 
@@ -448,6 +500,7 @@ fx_resolve_real(void)
     fx_real.recvfrom = fx_dlsym("recvfrom");
     fx_real.recvmsg = fx_dlsym("recvmsg");
     fx_real.close = fx_dlsym("close");
+    fx_real.execve = fx_dlsym("execve");
 }
 
 static void
