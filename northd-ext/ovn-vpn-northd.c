@@ -59,6 +59,8 @@ struct northd_state {
     struct ovsdb_idl *sb;
 };
 
+static void sync_cfg(struct ovsdb_idl_loop *nb_loop,
+                     struct ovsdb_idl_loop *sb_loop);
 static unixctl_cb_func northd_exit;
 static unixctl_cb_func northd_pause;
 static unixctl_cb_func northd_resume;
@@ -206,6 +208,11 @@ main(int argc, char *argv[])
     struct ovsdb_idl_loop sb_loop = OVSDB_IDL_LOOP_INITIALIZER(
         ovsdb_idl_create(sb_db, &sbrec_idl_class, false, true));
     vpn_translator_add_columns(nb_loop.idl, sb_loop.idl);
+    /* "ovn-vpnctl --wait": not tracked, since the translator's work does
+     * not depend on it; sb_cfg is only written. */
+    ovsdb_idl_add_column(nb_loop.idl, &nbrec_vpn_global_col_nb_cfg);
+    ovsdb_idl_add_column(nb_loop.idl, &nbrec_vpn_global_col_sb_cfg);
+    ovsdb_idl_omit_alert(nb_loop.idl, &nbrec_vpn_global_col_sb_cfg);
     ovsdb_idl_set_lock(sb_loop.idl, VPN_NORTHD_LOCK);
 
     state.tr = vpn_translator_create(nb_loop.idl, sb_loop.idl);
@@ -242,6 +249,7 @@ main(int argc, char *argv[])
             && ovsdb_idl_has_ever_connected(nb_loop.idl)
             && ovsdb_idl_has_ever_connected(sb_loop.idl)) {
             vpn_translator_run(state.tr, nb_txn, sb_txn);
+            sync_cfg(&nb_loop, &sb_loop);
         }
 
         unixctl_server_run(unixctl);
@@ -272,6 +280,24 @@ main(int argc, char *argv[])
     ovsdb_idl_loop_destroy(&sb_loop);
     service_stop();
     exit(EXIT_SUCCESS);
+}
+
+/* "ovn-vpnctl --wait", as ovn-northd does for NB_Global's nb_cfg: after a
+ * run of the translator on the northbound contents that held
+ * VPN_Global's nb_cfg N, once both databases have committed what that run
+ * wrote (ovsdb_idl_loop's cur_cfg), sb_cfg becomes N. */
+static void
+sync_cfg(struct ovsdb_idl_loop *nb_loop, struct ovsdb_idl_loop *sb_loop)
+{
+    const struct nbrec_vpn_global *g = nbrec_vpn_global_first(nb_loop->idl);
+    if (!g) {
+        return;
+    }
+    int64_t done = MIN(nb_loop->cur_cfg, sb_loop->cur_cfg);
+    if (done > g->sb_cfg) {
+        nbrec_vpn_global_set_sb_cfg(g, done);
+    }
+    nb_loop->next_cfg = sb_loop->next_cfg = g->nb_cfg;
 }
 
 static void

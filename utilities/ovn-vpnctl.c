@@ -84,6 +84,15 @@ static bool format_given;
 /* --leader-only, --no-leader-only: Only accept the leader in a cluster. */
 static int leader_only = true;
 
+/* --wait: Wait for ovn-vpn-northd to act on the change?  The "sync" command
+ * sets 'force_wait', to wait even if the transaction changes nothing. */
+enum vpnctl_wait_type {
+    VPNCTL_WAIT_NONE,           /* Do not wait. */
+    VPNCTL_WAIT_SB,             /* Until ovn-vpn-northd has written SB. */
+};
+static enum vpnctl_wait_type wait_type = VPNCTL_WAIT_NONE;
+static bool force_wait;
+
 /* The value of the --psk option, where getopt found it in argv (inside
  * "--psk=KEY" or as the word after "--psk"), for masked_args(). */
 static const char *psk_optarg;
@@ -94,6 +103,7 @@ static struct ovsdb_idl_txn *the_idl_txn;
 OVS_NO_RETURN static void vpnctl_exit(int status);
 
 static void vpnctl_cmd_init(void);
+static void pre_sync(struct ctl_context *);
 OVS_NO_RETURN static void usage(void);
 static void parse_options(int argc, char *argv[], struct shash *);
 static char *masked_args(char *argv[]);
@@ -113,6 +123,12 @@ main(int argc, char *argv[])
     fatal_ignore_sigpipe();
     vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
     vlog_set_levels_from_string_assert("reconnect:warn");
+    /* On a busy machine the OVS library warns that one iteration of the
+     * main loop took over a second ("Unreasonably long ...ms poll
+     * interval"): nothing that the user of a command can act on, and
+     * noise in the stderr that scripts read for errors.  A log file still
+     * gets it; -vtimeval:console:warn shows it again. */
+    vlog_set_levels_from_string_assert("timeval:console:err");
 
     vpnctl_cmd_init();
 
@@ -137,6 +153,10 @@ main(int argc, char *argv[])
     ovsdb_idl_set_db_change_aware(idl, false);
     ovsdb_idl_set_leader_only(idl, leader_only);
     run_prerequisites(commands, n_commands, idl);
+    if (wait_type != VPNCTL_WAIT_NONE) {
+        ovsdb_idl_add_column(idl, &nbrec_vpn_global_col_nb_cfg);
+        ovsdb_idl_add_column(idl, &nbrec_vpn_global_col_sb_cfg);
+    }
 
     /* As in ovn-nbctl: there is no point in trying to commit more than
      * once for a given database sequence number. */
@@ -210,6 +230,8 @@ parse_options(int argc, char *argv[], struct shash *local_options)
         OPT_ONELINE,
         OPT_NO_SYSLOG,
         OPT_DRY_RUN,
+        OPT_WAIT,
+        OPT_NO_WAIT,
         OPT_LOCAL,
         OPT_COMMANDS,
         OPT_OPTIONS,
@@ -222,6 +244,8 @@ parse_options(int argc, char *argv[], struct shash *local_options)
         {"db", required_argument, NULL, OPT_DB},
         {"no-syslog", no_argument, NULL, OPT_NO_SYSLOG},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"wait", required_argument, NULL, OPT_WAIT},
+        {"no-wait", no_argument, NULL, OPT_NO_WAIT},
         {"oneline", no_argument, NULL, OPT_ONELINE},
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
@@ -272,6 +296,20 @@ parse_options(int argc, char *argv[], struct shash *local_options)
 
         case OPT_DRY_RUN:
             dry_run = true;
+            break;
+
+        case OPT_WAIT:
+            if (!strcmp(optarg, "none")) {
+                wait_type = VPNCTL_WAIT_NONE;
+            } else if (!strcmp(optarg, "sb")) {
+                wait_type = VPNCTL_WAIT_SB;
+            } else {
+                ctl_fatal("argument to --wait must be \"none\" or \"sb\"");
+            }
+            break;
+
+        case OPT_NO_WAIT:
+            wait_type = VPNCTL_WAIT_NONE;
             break;
 
         case OPT_LOCAL: {
@@ -417,6 +455,10 @@ Tunnel commands:\n\
                               connection is STATE (connecting, connected,\n\
                               phase1-failed, phase2-failed)\n\
 \n\
+Synchronization command (use with --wait=sb):\n\
+  sync                        wait until ovn-vpn-northd has acted on\n\
+                              earlier changes\n\
+\n\
 IKE options: --ike-version=ikev1|ikev2 --ike-mode=main|aggressive\n\
   --ike-encryption=3des|aes128|aes192|aes256 --ike-integrity=md5|sha1|sha2-256\n\
   --ike-dh-group=1|2|5|14|19|20|21|24|31 --ike-lifetime=3600..86400\n\
@@ -438,6 +480,9 @@ Options:\n\
   --no-leader-only            accept any cluster member, not just the leader\n\
   -t, --timeout=SECS          wait at most SECS seconds\n\
   --dry-run                   do not commit changes to database\n\
+  --wait=none|sb              wait (or not) for ovn-vpn-northd to act\n\
+                              on the change (default: none)\n\
+  --no-wait                   same as --wait=none\n\
   --oneline                   print exactly one line of output per command\n",
            program_name, program_name, ctl_get_db_cmd_usage(),
            ctl_list_db_tables_usage(), vpn_default_nb_db());
@@ -1885,6 +1930,20 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
         c->table = NULL;
     }
 
+    /* As ovn-nbctl does with NB_Global's nb_cfg: the counter goes up in
+     * the same transaction as the change, if there is one (or always,
+     * for "sync"), and ovn-vpn-northd copies it to sb_cfg once it has
+     * acted on what the database held then. */
+    if (wait_type != VPNCTL_WAIT_NONE && !dry_run) {
+        const struct nbrec_vpn_global *g = nbrec_vpn_global_first(idl);
+        if (!g) {
+            g = nbrec_vpn_global_insert(txn);
+        }
+        nbrec_vpn_global_verify_nb_cfg(g);
+        ovsdb_idl_txn_increment(txn, &g->header_,
+                                &nbrec_vpn_global_col_nb_cfg, force_wait);
+    }
+
     struct ctl_context ctx;
     vpnctl_context_init(&ctx, NULL, idl, txn, symtab);
     for (c = commands; c < &commands[n_commands]; c++) {
@@ -1968,6 +2027,11 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
 
     ovsdb_symbol_table_destroy(symtab);
 
+    int64_t next_cfg = 0;
+    if (wait_type != VPNCTL_WAIT_NONE && status == TXN_SUCCESS) {
+        next_cfg = ovsdb_idl_txn_get_increment_new_value(txn);
+    }
+
     for (c = commands; c < &commands[n_commands]; c++) {
         struct ds *ds = &c->output;
 
@@ -2006,6 +2070,23 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
     }
     free(commands);
     ovsdb_idl_txn_destroy(txn);
+    the_idl_txn = NULL;
+
+    /* --wait: until ovn-vpn-northd has acted on the change (--timeout
+     * bounds it).  A reconnection, to another member of a cluster say,
+     * changes nothing: sb_cfg only grows. */
+    if (next_cfg > 0) {
+        ovsdb_idl_enable_reconnect(idl);
+        for (;;) {
+            ovsdb_idl_run(idl);
+            const struct nbrec_vpn_global *g = nbrec_vpn_global_first(idl);
+            if (g && g->sb_cfg >= next_cfg) {
+                break;
+            }
+            ovsdb_idl_wait(idl);
+            poll_block();
+        }
+    }
     ovsdb_idl_destroy(idl);
 
     return true;
@@ -2097,8 +2178,20 @@ static const struct ctl_command_syntax vpnctl_commands[] = {
     {"vpn-tunnel-wait", 2, 2, "NAME STATE", pre_vpn, cmd_vpn_tunnel_wait,
      NULL, "", RO},
 
+    /* Synchronization. */
+    {"sync", 0, 0, "", pre_sync, NULL, NULL, "", RO},
+
     {NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, RO},
 };
+
+/* "sync": changes nothing, but with --wait waits all the same, for
+ * ovn-vpn-northd to act on what the database holds now.  As in ovn-nbctl,
+ * this is known before the transaction is built. */
+static void
+pre_sync(struct ctl_context *ctx OVS_UNUSED)
+{
+    force_wait = true;
+}
 
 /* Registers the vpn-* commands and the generic database commands. */
 static void
