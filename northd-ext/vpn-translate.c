@@ -110,6 +110,13 @@ static void sync_router(struct vpn_translator *,
                         const struct nbrec_logical_router *);
 static void update_reported_status(struct vpn_translator *,
                                    const struct hmapx *synced);
+static bool tunnel_is_connected(const struct vpn_translator *,
+                                const struct nbrec_vpn_tunnel *,
+                                const struct nd_gateway *);
+static void sync_connected_tunnel(struct vpn_translator *,
+                                  const struct nbrec_vpn_tunnel *,
+                                  struct nd_tunnel *,
+                                  const struct nd_gateway *);
 static void delete_gateway_rows(struct vpn_translator *, struct nd_gateway *);
 static void delete_tunnel_rows(struct vpn_translator *, struct nd_tunnel *);
 static struct nd_gateway *find_gateway(const struct vpn_translator *,
@@ -813,80 +820,177 @@ add_used_addresses(struct hmapx *used, char **addresses, size_t n)
     }
 }
 
-/* Chooses the gateway's internal IP: the fixed one, else the one its port
- * already has, else the lowest free host address of its subnet. */
-static char *
-choose_internal_ip(const struct vpn_translator *tr,
-                   const struct nbrec_vpn_gateway *gw,
-                   const struct nbrec_logical_switch_port *own,
-                   const struct vpn_nb_subnet *subnet, ovs_be32 *ipp)
+/* Orders gateways by creation, then UUID: the order in which gateways
+ * synced together keep or take internal addresses. */
+static int
+compare_gateways(const void *a_, const void *b_)
 {
-    if (gw->internal_ip) {
-        return ip_parse(gw->internal_ip, ipp) ? NULL
-               : xasprintf("internal_ip: %s is not an IPv4 address",
-                           gw->internal_ip);
+    const struct nbrec_vpn_gateway *const *a = a_;
+    const struct nbrec_vpn_gateway *const *b = b_;
+    int64_t ca = (*a)->n_created_at ? (*a)->created_at[0] : 0;
+    int64_t cb = (*b)->n_created_at ? (*b)->created_at[0] : 0;
+    if (ca != cb) {
+        return ca < cb ? -1 : 1;
     }
+    return uuid_compare_3way(&(*a)->header_.uuid, &(*b)->header_.uuid);
+}
 
-    struct hmapx used = HMAPX_INITIALIZER(&used);
-    hmapx_add(&used, (void *) (uintptr_t) ntohl(subnet->router_ip));
+/* Returns true if 'lsp' is the port of one of the 'n' gateways in 'gws'. */
+static bool
+is_port_of(const struct nbrec_logical_switch_port *lsp,
+           const struct nbrec_vpn_gateway **gws, size_t n)
+{
+    const char *owner = smap_get(&lsp->external_ids, VPN_NB_OWNER_GATEWAY);
+    struct uuid uuid;
+    if (!owner || !uuid_from_string(&uuid, owner)) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (uuid_equals(&gws[i]->header_.uuid, &uuid)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Stores in 'used' the addresses of gateway 'gw''s subnet that it may not
+ * take: the router's, every port's on its switch but the ports of the 'n'
+ * gateways 'gws' synced with it (whose addresses are being chosen now:
+ * see choose_internal_ips()), and the fixed internal IPs of other
+ * gateways on that switch. */
+static void
+collect_used_addresses(const struct vpn_translator *tr,
+                       const struct nbrec_vpn_gateway *gw,
+                       const struct vpn_nb_subnet *subnet,
+                       const struct nbrec_vpn_gateway **gws, size_t n,
+                       struct hmapx *used)
+{
+    hmapx_add(used, (void *) (uintptr_t) ntohl(subnet->router_ip));
     const struct nbrec_logical_switch *ls = gw->logical_switch;
     for (size_t i = 0; i < ls->n_ports; i++) {
         const struct nbrec_logical_switch_port *lsp = ls->ports[i];
-        if (lsp == own) {
+        if (is_port_of(lsp, gws, n)) {
             continue;
         }
-        add_used_addresses(&used, lsp->addresses, lsp->n_addresses);
+        add_used_addresses(used, lsp->addresses, lsp->n_addresses);
         if (lsp->dynamic_addresses) {
             char *dyn = lsp->dynamic_addresses;
-            add_used_addresses(&used, &dyn, 1);
+            add_used_addresses(used, &dyn, 1);
         }
     }
-    /* Fixed internal IPs of other gateways on the same switch. */
     const struct nbrec_vpn_gateway *other;
     NBREC_VPN_GATEWAY_FOR_EACH (other, tr->nb) {
         ovs_be32 ip;
         if (other != gw && other->logical_switch == ls && other->internal_ip
             && ip_parse(other->internal_ip, &ip)) {
-            hmapx_add(&used, (void *) (uintptr_t) ntohl(ip));
+            hmapx_add(used, (void *) (uintptr_t) ntohl(ip));
         }
     }
+}
 
-    char *error = NULL;
-    ovs_be32 current;
-    if (own && own->n_addresses) {
-        char *copy = xstrdup(own->addresses[0]);
+/* Returns the IPv4 address in 'lsp''s first "MAC IP" address, or 0. */
+static ovs_be32
+port_ip(const struct nbrec_logical_switch_port *lsp)
+{
+    ovs_be32 ip = 0;
+    if (lsp && lsp->n_addresses) {
+        char *copy = xstrdup(lsp->addresses[0]);
         char *save = NULL;
         char *mac = strtok_r(copy, " ", &save);
-        char *ip = mac ? strtok_r(NULL, " ", &save) : NULL;
-        if (ip && ip_parse(ip, &current)
-            && vpn_cidr_contains_ip(&subnet->cidr, current)
-            && !hmapx_contains(&used, (void *) (uintptr_t) ntohl(current))) {
-            *ipp = current;
-            free(copy);
-            hmapx_destroy(&used);
-            return NULL;
+        char *word = mac ? strtok_r(NULL, " ", &save) : NULL;
+        if (!word || !ip_parse(word, &ip)) {
+            ip = 0;
         }
         free(copy);
     }
+    return ip;
+}
 
-    uint32_t net = ntohl(subnet->cidr.ip);
-    uint32_t size = subnet->cidr.plen >= 31 ? 0
-                    : UINT32_C(1) << (32 - subnet->cidr.plen);
-    uint32_t found = 0;
-    for (uint32_t host = 1; size && host < size - 1; host++) {
-        if (!hmapx_contains(&used, (void *) (uintptr_t) (net + host))) {
-            found = net + host;
-            break;
+/* Chooses the internal IP of each of the 'n' gateways in 'gws' (those of
+ * one VPC, in the order of compare_gateways()) that is not in error: its
+ * fixed one; else the one its port already has, if no port outside these
+ * gateways and no gateway before it has that address; else the lowest
+ * address of its subnet that is free of all of those and of the addresses
+ * the others chose.  So gateways created in one transaction get distinct
+ * addresses, and a gateway's address changes only if the user changes
+ * it (or takes it for another port). */
+static void
+choose_internal_ips(struct vpn_translator *tr,
+                    const struct nbrec_vpn_gateway **gws, size_t n)
+{
+    struct hmapx claimed = HMAPX_INITIALIZER(&claimed);
+    bool *pending = xcalloc(MAX(n, 1), sizeof *pending);
+
+    /* Fixed addresses, then addresses that ports already have. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            const struct nbrec_vpn_gateway *gw = gws[i];
+            struct nd_gateway *g = get_gateway(tr, gw);
+            if (g->error || (pass == 0) != !!gw->internal_ip) {
+                continue;
+            }
+            if (gw->internal_ip) {
+                if (!ip_parse(gw->internal_ip, &g->internal_ip)) {
+                    g->error = xasprintf("internal_ip: %s is not an IPv4 "
+                                         "address", gw->internal_ip);
+                } else {
+                    hmapx_add(&claimed, (void *) (uintptr_t)
+                              ntohl(g->internal_ip));
+                }
+                continue;
+            }
+
+            char *name = lsp_name(&g->uuid);
+            ovs_be32 current = port_ip(lookup_lsp(tr, name));
+            free(name);
+            struct hmapx used = HMAPX_INITIALIZER(&used);
+            collect_used_addresses(tr, gw, &g->subnet, gws, n, &used);
+            void *key = (void *) (uintptr_t) ntohl(current);
+            if (current && vpn_cidr_contains_ip(&g->subnet.cidr, current)
+                && !hmapx_contains(&used, key)
+                && !hmapx_contains(&claimed, key)) {
+                g->internal_ip = current;
+                hmapx_add(&claimed, key);
+            } else {
+                pending[i] = true;
+            }
+            hmapx_destroy(&used);
         }
     }
-    if (found) {
-        *ipp = htonl(found);
-    } else {
-        error = xasprintf("logical_switch: no free address left on %s "
-                          "for the gateway", ls->name);
+
+    /* New addresses. */
+    for (size_t i = 0; i < n; i++) {
+        if (!pending[i]) {
+            continue;
+        }
+        const struct nbrec_vpn_gateway *gw = gws[i];
+        struct nd_gateway *g = get_gateway(tr, gw);
+        struct hmapx used = HMAPX_INITIALIZER(&used);
+        collect_used_addresses(tr, gw, &g->subnet, gws, n, &used);
+        uint32_t net = ntohl(g->subnet.cidr.ip);
+        uint32_t size = g->subnet.cidr.plen >= 31 ? 0
+                        : UINT32_C(1) << (32 - g->subnet.cidr.plen);
+        uint32_t found = 0;
+        for (uint32_t host = 1; size && host < size - 1; host++) {
+            void *key = (void *) (uintptr_t) (net + host);
+            if (!hmapx_contains(&used, key)
+                && !hmapx_contains(&claimed, key)) {
+                found = net + host;
+                break;
+            }
+        }
+        if (found) {
+            g->internal_ip = htonl(found);
+            hmapx_add(&claimed, (void *) (uintptr_t) found);
+        } else {
+            g->error = xasprintf("logical_switch: no free address left on "
+                                 "%s for the gateway",
+                                 gw->logical_switch->name);
+        }
+        hmapx_destroy(&used);
     }
-    hmapx_destroy(&used);
-    return error;
+    free(pending);
+    hmapx_destroy(&claimed);
 }
 
 /* The gateway port's MAC: the one it has, else one derived from the
@@ -1725,14 +1829,14 @@ sync_router(struct vpn_translator *tr, const struct nbrec_logical_router *lr)
         }
         if (!g->error) {
             char *name = lsp_name(&g->uuid);
-            const struct nbrec_logical_switch_port *own = lookup_lsp(tr,
-                                                                     name);
+            g->mac = choose_mac(gw, lookup_lsp(tr, name));
             free(name);
-            g->error = choose_internal_ip(tr, gw, own, &g->subnet,
-                                          &g->internal_ip);
-            g->mac = choose_mac(gw, own);
         }
     }
+    if (n_gws) {
+        qsort(gws, n_gws, sizeof *gws, compare_gateways);
+    }
+    choose_internal_ips(tr, gws, n_gws);
 
     /* Tunnels of this VPC, in creation order. */
     size_t n_tunnels;
@@ -1849,17 +1953,7 @@ sync_router(struct vpn_translator *tr, const struct nbrec_logical_router *lr)
 
             /* Routes: once connected, and kept after a later failure so
              * that traffic stays inside the gateway. */
-            bool connected = false;
-            const struct smap *reports = vpn_chassis_reports(&tr->chassis,
-                                                             g->chassis);
-            char *key = xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s", t->name);
-            const char *report = reports ? smap_get(reports, key) : NULL;
-            free(key);
-            struct vpn_tunnel_report r;
-            if (report && vpn_report_tunnel_parse(report, &r)) {
-                connected = !strcmp(r.connection, "connected");
-                vpn_report_tunnel_destroy(&r);
-            }
+            bool connected = tunnel_is_connected(tr, t, g);
             bool had_policy = false;
             char uuid_s[UUID_LEN + 1];
             snprintf(uuid_s, sizeof uuid_s, UUID_FMT, UUID_ARGS(&nt->uuid));
@@ -1894,62 +1988,103 @@ sync_router(struct vpn_translator *tr, const struct nbrec_logical_router *lr)
 static void
 update_reported_status(struct vpn_translator *tr, const struct hmapx *synced)
 {
-    const char *name;
-    SSET_FOR_EACH (name, &tr->chassis.changed_tunnels) {
-        const struct nbrec_vpn_tunnel *t;
-        NBREC_VPN_TUNNEL_FOR_EACH (t, tr->nb) {
-            if (strcmp(t->name, name)
-                || hmapx_contains(synced, CONST_CAST(
-                                      struct nbrec_logical_router *,
-                                      t->gateway->router))) {
-                continue;
-            }
-            struct nd_tunnel *nt = find_tunnel(tr, &t->header_.uuid);
-            struct nd_gateway *g = find_gateway(tr, &t->gateway->header_.uuid);
-            if (!nt || !g) {
-                continue;
-            }
-            /* A first "connected" also installs the routes: resync. */
-            const struct smap *reports = vpn_chassis_reports(&tr->chassis,
-                                                             g->chassis);
-            char *key = xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s", t->name);
-            const char *report = reports ? smap_get(reports, key) : NULL;
-            free(key);
-            struct vpn_tunnel_report r;
-            bool connected = false;
-            if (report && vpn_report_tunnel_parse(report, &r)) {
-                connected = !strcmp(r.connection, "connected");
-                vpn_report_tunnel_destroy(&r);
-            }
-            if (connected && nt->valid) {
-                refresh_index(tr);
-                sync_router(tr, t->gateway->router);
-                continue;
-            }
+    const struct sset *tunnels = &tr->chassis.changed_tunnels;
+    const struct sset *gateways = &tr->chassis.changed_gateways;
+
+    /* One pass over the tunnels, whatever the number of reports. */
+    const struct nbrec_vpn_tunnel *t;
+    NBREC_VPN_TUNNEL_FOR_EACH (t, tr->nb) {
+        if (sset_is_empty(tunnels)) {
+            break;
+        }
+        if (!sset_contains(tunnels, t->name)
+            || hmapx_contains(synced, CONST_CAST(
+                                  struct nbrec_logical_router *,
+                                  t->gateway->router))) {
+            continue;
+        }
+        struct nd_tunnel *nt = find_tunnel(tr, &t->header_.uuid);
+        struct nd_gateway *g = find_gateway(tr, &t->gateway->header_.uuid);
+        if (!nt || !g) {
+            continue;
+        }
+        /* A first "connected" also installs the tunnel's routes: only
+         * its own. */
+        if (nt->valid && tunnel_is_connected(tr, t, g)) {
+            sync_connected_tunnel(tr, t, nt, g);
+        }
+        struct smap status = SMAP_INITIALIZER(&status);
+        tunnel_status(tr, t, nt, g, &status);
+        set_status(&t->status, &status, tunnel_set_status, t);
+        smap_destroy(&status);
+    }
+
+    const struct nbrec_vpn_gateway *gw;
+    NBREC_VPN_GATEWAY_FOR_EACH (gw, tr->nb) {
+        if (sset_is_empty(gateways)) {
+            break;
+        }
+        if (!sset_contains(gateways, gw->name)
+            || hmapx_contains(synced, CONST_CAST(
+                                  struct nbrec_logical_router *,
+                                  gw->router))) {
+            continue;
+        }
+        struct nd_gateway *g = find_gateway(tr, &gw->header_.uuid);
+        if (g) {
             struct smap status = SMAP_INITIALIZER(&status);
-            tunnel_status(tr, t, nt, g, &status);
-            set_status(&t->status, &status, tunnel_set_status, t);
+            gateway_status(tr, gw, g, &status);
+            set_status(&gw->status, &status, gateway_set_status, gw);
             smap_destroy(&status);
         }
     }
-    SSET_FOR_EACH (name, &tr->chassis.changed_gateways) {
-        const struct nbrec_vpn_gateway *gw;
-        NBREC_VPN_GATEWAY_FOR_EACH (gw, tr->nb) {
-            if (strcmp(gw->name, name)
-                || hmapx_contains(synced, CONST_CAST(
-                                      struct nbrec_logical_router *,
-                                      gw->router))) {
-                continue;
-            }
-            struct nd_gateway *g = find_gateway(tr, &gw->header_.uuid);
-            if (g) {
-                struct smap status = SMAP_INITIALIZER(&status);
-                gateway_status(tr, gw, g, &status);
-                set_status(&gw->status, &status, gateway_set_status, gw);
-                smap_destroy(&status);
-            }
-        }
+}
+
+/* Returns true if the agent of the chassis that runs gateway 'g' reports
+ * tunnel 't' connected. */
+static bool
+tunnel_is_connected(const struct vpn_translator *tr,
+                    const struct nbrec_vpn_tunnel *t,
+                    const struct nd_gateway *g)
+{
+    const struct smap *reports = vpn_chassis_reports(&tr->chassis,
+                                                     g->chassis);
+    char *key = xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s", t->name);
+    const char *report = reports ? smap_get(reports, key) : NULL;
+    free(key);
+
+    bool connected = false;
+    struct vpn_tunnel_report r;
+    if (report && vpn_report_tunnel_parse(report, &r)) {
+        connected = !strcmp(r.connection, "connected");
+        vpn_report_tunnel_destroy(&r);
     }
+    return connected;
+}
+
+/* Valid tunnel 't', of a VPC that this run does not sync, is connected:
+ * installs its routes (sync_tunnel_routes()), unless a user's route or
+ * policy wins.  The rest of the VPC is untouched: its cost does not grow
+ * with the VPC's other tunnels. */
+static void
+sync_connected_tunnel(struct vpn_translator *tr,
+                      const struct nbrec_vpn_tunnel *t, struct nd_tunnel *nt,
+                      const struct nd_gateway *g)
+{
+    struct vpn_tunnel_params params;
+    vpn_nb_tunnel_params(t, &params);
+
+    bool user_wins = false;
+    struct vpn_tunnel_cidrs cidrs;
+    char *error = vpn_tunnel_cidrs_parse(&params, &cidrs);
+    free(nt->warning);
+    nt->warning = NULL;
+    if (!error) {
+        nt->warning = check_user_conflicts(t, &cidrs, &user_wins);
+        vpn_tunnel_cidrs_destroy(&cidrs);
+    }
+    free(error);
+    sync_tunnel_routes(tr, t, nt, g, true, !user_wins);
 }
 
 /* Removes every row the translator wrote for gateway 'g'. */

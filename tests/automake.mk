@@ -60,9 +60,23 @@ check-local: tests/atconfig tests/atlocal $(TESTSUITE) all $(check_PROGRAMS) \
 	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
 	    $(TESTSUITEFLAGS)
 
+# "make check-soak [SOAK_RUNS=5] [SOAK_HOGS=1] [TESTSUITEFLAGS=-j2]": the
+# suite SOAK_RUNS times in a row with SOAK_HOGS cores kept busy, then which
+# tests ever failed (results in tests/soak).
+SOAK_RUNS = 5
+SOAK_HOGS = 1
+.PHONY: check-soak
+check-soak: tests/atconfig tests/atlocal $(TESTSUITE) all $(check_PROGRAMS) \
+		$(check_DATA)
+	$(SHELL) '$(srcdir)/tests/check-soak.sh' '$(abs_top_srcdir)/tests/testsuite' \
+	    '$(abs_top_builddir)' '$(AUTOTEST_PATH)' tests/soak \
+	    '$(SOAK_RUNS)' '$(SOAK_HOGS)'
+EXTRA_DIST += tests/check-soak.sh
+
 clean-local:
 	test ! -f '$(TESTSUITE)' || \
 	    $(SHELL) '$(TESTSUITE)' -C tests --clean
+	rm -rf tests/soak
 
 # Test programs.
 check_PROGRAMS += tests/test-vpn-idl
