@@ -245,9 +245,11 @@ main(int argc, char *argv[])
         }
         state.had_lock = has_lock;
 
-        if (!state.paused && has_lock && nb_txn && sb_txn
-            && ovsdb_idl_has_ever_connected(nb_loop.idl)
-            && ovsdb_idl_has_ever_connected(sb_loop.idl)) {
+        /* Active: this instance holds the lock and sees both databases.
+         * Only then does the translator run, and only then may it arm its
+         * timers (vpn_translator_wait()). */
+        bool active = !state.paused && has_lock && nb_up && sb_up;
+        if (active && nb_txn && sb_txn) {
             vpn_translator_run(state.tr, nb_txn, sb_txn);
             sync_cfg(&nb_loop, &sb_loop);
         }
@@ -267,7 +269,9 @@ main(int argc, char *argv[])
             vpn_translator_force_recompute(state.tr);
             poll_immediate_wake();
         }
-        vpn_translator_wait(state.tr);
+        if (active && !nb_loop.committing_txn && !sb_loop.committing_txn) {
+            vpn_translator_wait(state.tr);
+        }
         poll_block();
         if (should_service_stop()) {
             state.exiting = true;

@@ -94,9 +94,17 @@ vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
      * for each of a thousand tunnels. */
     const struct sbrec_chassis_private *cp;
     if (!set->initialized) {
+        /* A reload follows a time when the translator could not see the
+         * agents (a first start, a reconnection after a database failover,
+         * the lock taken again): no live agent is judged on that time.
+         * Each gets a full VPN_REPORT_DEAD_MSEC from now to show that it
+         * still beats. */
         struct vpn_chassis *ch;
         HMAP_FOR_EACH (ch, node, &set->chassis) {
             ch->seen = false;
+            if (ch->alive) {
+                ch->last_change = MAX(ch->last_change, now);
+            }
         }
         SBREC_CHASSIS_PRIVATE_FOR_EACH (cp, sb) {
             update_chassis(set, cp, now);
@@ -144,7 +152,10 @@ vpn_chassis_reload(struct vpn_chassis_set *set)
     set->initialized = false;
 }
 
-/* Wakes the main loop when an agent may have gone silent. */
+/* Wakes the main loop when an agent may have gone silent.  Only for a
+ * caller that will then call vpn_chassis_run(): the deadline moves only
+ * there, so a caller that waits without running (a standby, or one that
+ * cannot reach the database) would wake up at once, again and again. */
 void
 vpn_chassis_wait(const struct vpn_chassis_set *set)
 {
@@ -181,6 +192,15 @@ vpn_chassis_reports(const struct vpn_chassis_set *set, const char *name)
 {
     const struct vpn_chassis *ch = name ? find_chassis(set, name) : NULL;
     return ch ? &ch->reports : NULL;
+}
+
+/* Returns the time (time_msec()) when the first live agent will be
+ * declared dead unless it beats before, as of the last vpn_chassis_run(),
+ * or LLONG_MAX if there is no live agent. */
+long long int
+vpn_chassis_next_deadline(const struct vpn_chassis_set *set)
+{
+    return set->next_deadline;
 }
 
 /* Adds the names of the chassis with a live agent to 'names'. */

@@ -64,6 +64,7 @@ const struct vpn_caps *vpn_chassis_caps(const struct vpn_chassis_set *,
                                         const char *name);
 const struct smap *vpn_chassis_reports(const struct vpn_chassis_set *,
                                        const char *name);
+long long int vpn_chassis_next_deadline(const struct vpn_chassis_set *);
 void vpn_chassis_alive_names(const struct vpn_chassis_set *, struct sset *);
 
 #endif /* vpn-chassis.h */

@@ -290,6 +290,16 @@ vpn_translator_get_status(const struct vpn_translator *tr, struct ds *s)
     ds_put_char(s, '\n');
     free(names);
     sset_destroy(&alive);
+
+    /* Negative once passed: an instance that does not run (paused,
+     * standby, cut off) does not move it. */
+    long long int deadline = vpn_chassis_next_deadline(&tr->chassis);
+    if (deadline == LLONG_MAX) {
+        ds_put_cstr(s, "next agent deadline: none\n");
+    } else {
+        ds_put_format(s, "next agent deadline: %lld ms\n",
+                      deadline - time_msec());
+    }
 }
 
 /* Brings the northbound logical rows, the southbound VPN tables and the
