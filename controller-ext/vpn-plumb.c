@@ -501,6 +501,16 @@ vpn_plumb_ready(const struct vpn_plumb *plumb, const char *name)
     return gw && gw->seen && gw->cfg && gw->ok;
 }
 
+/* Returns the address that gateway 'name''s eth0 had at the last sync
+ * that found or made its namespace as configured, or 0 if it is not
+ * ready.  It may lag behind the wanted one: a sync may be deferred. */
+ovs_be32
+vpn_plumb_ip(const struct vpn_plumb *plumb, const char *name)
+{
+    const struct plumb_gw *gw = gw_find(plumb, name);
+    return gw && gw->seen && gw->cfg && gw->ok ? gw->cfg->ip : 0;
+}
+
 /* Returns gateway 'name''s current problem, or NULL if it has none (or is
  * not known). */
 const char *

@@ -149,6 +149,7 @@
 #include <stddef.h>
 
 #include "openvswitch/compiler.h"
+#include "openvswitch/types.h"
 
 struct ovsdb_idl;
 struct ovsdb_idl_txn;
@@ -218,6 +219,7 @@ bool vpn_plumb_cleanup(struct vpn_plumb *, const struct ovsdb_idl *,
 /* Per-gateway results of the last run. */
 const char *vpn_plumb_netns(const struct vpn_plumb *, const char *gw);
 bool vpn_plumb_ready(const struct vpn_plumb *, const char *gw);
+ovs_be32 vpn_plumb_ip(const struct vpn_plumb *, const char *gw);
 const char *vpn_plumb_error(const struct vpn_plumb *, const char *gw);
 
 /* Names. */

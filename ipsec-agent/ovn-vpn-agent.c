@@ -49,6 +49,7 @@
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
+#include "packets.h"
 #include "smap.h"
 #include "sset.h"
 #include "stream-ssl.h"
@@ -89,6 +90,8 @@ struct agent_gateway {
     bool seen;                  /* Mark for the sweep in sync_gateways(). */
     bool conns_stale;           /* 'pluto' has not been given the SB's
                                  * tunnels since they last changed. */
+    ovs_be32 listen_ip;         /* eth0's address when 'pluto' last looked
+                                 * for its interfaces (0: none yet). */
     uint64_t reported_seqno;    /* vpn_pluto_get_seqno() last reported. */
 };
 
@@ -632,7 +635,28 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
             free(rundir);
             free(statedir);
         }
-        if (!gw->pluto || (!changed && !gw->conns_stale)) {
+        if (!gw->pluto) {
+            continue;
+        }
+
+        /* The tunnels' local address is eth0's: while the plumbing has not
+         * given eth0 the SB's address yet, pluto keeps what it has; once
+         * it has, pluto must look for its interfaces again before it gets
+         * conns on the new address. */
+        ovs_be32 sb_ip, plumbed_ip = vpn_plumb_ip(agent->plumb, gw->name);
+        if (!ip_parse(sbgw->ip, &sb_ip) || plumbed_ip != sb_ip) {
+            gw->conns_stale = true;
+            continue;
+        }
+        if (gw->listen_ip != plumbed_ip) {
+            if (gw->listen_ip) {
+                vpn_pluto_listen(gw->pluto);
+                gw->conns_stale = true;
+            }
+            gw->listen_ip = plumbed_ip;
+        }
+
+        if (!changed && !gw->conns_stale) {
             continue;
         }
 

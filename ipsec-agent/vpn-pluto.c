@@ -181,6 +181,7 @@ struct vpn_pluto {
     struct shash conns;         /* Name -> struct pluto_conn. */
     struct sset orphans;        /* Conns of an adopted pluto, unknown. */
     char *secrets_written;      /* ipsec.secrets content, NULL: unknown. */
+    bool listen_pending;        /* See vpn_pluto_listen(). */
     bool secrets_stale;         /* Rewritten since pluto last read it. */
 
     /* A batch of conns that one "addconn" loads in the background (see
@@ -638,6 +639,14 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
         }
     }
 
+    if (pluto->listen_pending && running
+        && pluto_command(pluto, NULL, "--listen", NULL)) {
+        VLOG_INFO("%s: addresses changed: pluto listens again",
+                  pluto->name);
+        pluto->secrets_stale = false;
+    }
+    pluto->listen_pending = false;
+
     if (!pluto->fatal_error) {
         update_secrets(pluto, false);
     }
@@ -667,6 +676,18 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
     SHASH_FOR_EACH (node, &pluto->conns) {
         conn_update(pluto, node->data);
     }
+}
+
+/* Tells the driver that the addresses of pluto's namespace changed: the
+ * next vpn_pluto_set_conns(), once it has taken out the conns that
+ * changed, makes a running pluto look for its interfaces again (conns on
+ * an address it no longer had could never be initiated) before it loads
+ * the new ones.  A pluto that is not running yet does it when it starts
+ * (see pluto_check_started()). */
+void
+vpn_pluto_listen(struct vpn_pluto *pluto)
+{
+    pluto->listen_pending = true;
 }
 
 /* Returns true if 'pluto' runs and answers on its control socket. */
