@@ -216,6 +216,10 @@ main(int argc, char *argv[])
      * per chassis) and the Chassis_Private rows, one per chassis. */
     struct ovsdb_idl_loop sb_loop = OVSDB_IDL_LOOP_INITIALIZER(
         ovsdb_idl_create_unconnected(&sbrec_idl_class, false));
+    /* As ovn-controller: any member of a clustered SB will do (followers
+     * pass writes on to the leader), so that a leader election does not
+     * cut the agent off while it reconnects to the new leader. */
+    ovsdb_idl_set_leader_only(sb_loop.idl, false);
     static const struct ovsdb_idl_table_class *sb_tables[] = {
         &sbrec_table_vpn_gateway, &sbrec_table_vpn_tunnel,
     };

@@ -42,6 +42,7 @@
 
 #include "coverage.h"
 #include "hash.h"
+#include "fatal-signal.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
@@ -2118,6 +2119,7 @@ load_reap(struct vpn_pluto *pluto, bool block, int *status)
             return false;
         }
 
+        fatal_signal_run();
         if (eof) {
             /* It closed its output and exits in a moment. */
             xnanosleep(1000 * 1000);

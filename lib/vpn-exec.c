@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fatal-signal.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/util.h"
 #include "openvswitch/vlog.h"
@@ -116,6 +117,9 @@ vpn_exec_status(char *const argv[], const char *input, long long timeout_ms,
             pfds[n++] = (struct pollfd) { .fd = err_fd, .events = POLLIN };
         }
 
+        /* A daemon waiting here still exits at once on SIGTERM, as it
+         * does in poll_block(). */
+        fatal_signal_run();
         long long int left = deadline - time_msec();
         if (left <= 0) {
             timed_out = true;

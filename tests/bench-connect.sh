@@ -36,7 +36,8 @@
 #     when the initiator has N Child SAs.
 #
 # It prints one table: both times and their ratio (target <= 1.5), the
-# CPU each process used meanwhile, the NB and SB database files' sizes,
+# reroute policies in the NB then (one per tunnel), the CPU each process
+# used meanwhile, the NB and SB database files' sizes,
 # and stock ovn-northd's full recomputes (inc-engine/show-stats).
 #
 # Usage: tests/bench-connect.sh [N...]
@@ -132,8 +133,8 @@ if test $esp = no; then
     pluto_env="LD_PRELOAD=$top/tests/fakexfrm.so"
 fi
 
-printf '%-6s %-4s %-11s %-11s %-6s %-28s %-13s %-9s\n' N G \
-    "libreswan" "NB all" "ratio" "CPU s: vnd/northd/agt/nb/sb" \
+printf '%-6s %-4s %-11s %-11s %-6s %-9s %-28s %-9s %-8s\n' N G \
+    "libreswan" "NB all" "ratio" "policies" "CPU s: vnd/northd/agt/nb/sb" \
     "NB/SB MB" "recomp."
 for n in $SIZES; do
     g_count=$(( (n + PER_GW - 1) / PER_GW ))
@@ -210,6 +211,8 @@ for n in $SIZES; do
     t_nb=$(( $(ms) - t0 ))
     cpu1=($(for p; do cpu_ms $p; done))
     full1=$(northd_full)
+    policies=$(ovn-nbctl --bare --columns=_uuid find Logical_Router_Policy \
+               priority=31001 | grep -c . || true)
     nb_mb=$(du -m $sbx/ovnnb_db.db | cut -f1)
     sb_mb=$(du -m $sbx/ovnsb_db.db | cut -f1)
     cpus=
@@ -265,9 +268,10 @@ for n in $SIZES; do
     ip netns del $fa
     ip netns del $fb
 
-    printf '%-6s %-4s %-11s %-11s %-6s %-28s %-13s %-9s\n' $n $g_count \
+    printf '%-6s %-4s %-11s %-11s %-6s %-9s %-28s %-9s %-8s\n' $n $g_count \
         "$(awk -v t=$t_swan 'BEGIN { printf "%.1f s", t / 1000 }')" \
         "$(awk -v t=$t_nb 'BEGIN { printf "%.1f s", t / 1000 }')" \
         "$(awk -v a=$t_nb -v b=$t_swan 'BEGIN { printf "%.2f", a / b }')" \
+        "$policies" \
         "${cpus%/}" "$nb_mb/$sb_mb" "$((full1 - full0))"
 done
