@@ -692,6 +692,20 @@ full_sync(struct vpn_translator *tr)
 
 /* Per-VPC sync. */
 
+/* Orders two rows by their optional "created_at" (an absent one first),
+ * then by UUID. */
+static int
+compare_creation(const int64_t *a_created, size_t a_n, const struct uuid *a,
+                 const int64_t *b_created, size_t b_n, const struct uuid *b)
+{
+    int64_t ca = a_n ? a_created[0] : 0;
+    int64_t cb = b_n ? b_created[0] : 0;
+    if (ca != cb) {
+        return ca < cb ? -1 : 1;
+    }
+    return uuid_compare_3way(a, b);
+}
+
 /* Orders tunnels by creation, then UUID: the "first come" order in which
  * the cross-row rules are applied. */
 static int
@@ -699,12 +713,10 @@ compare_tunnels(const void *a_, const void *b_)
 {
     const struct nbrec_vpn_tunnel *const *a = a_;
     const struct nbrec_vpn_tunnel *const *b = b_;
-    int64_t ca = (*a)->n_created_at ? (*a)->created_at[0] : 0;
-    int64_t cb = (*b)->n_created_at ? (*b)->created_at[0] : 0;
-    if (ca != cb) {
-        return ca < cb ? -1 : 1;
-    }
-    return uuid_compare_3way(&(*a)->header_.uuid, &(*b)->header_.uuid);
+    return compare_creation((*a)->created_at, (*a)->n_created_at,
+                            &(*a)->header_.uuid,
+                            (*b)->created_at, (*b)->n_created_at,
+                            &(*b)->header_.uuid);
 }
 
 /* vpn_nb_counts_func for the translator: only valid tunnels that come
@@ -837,12 +849,10 @@ compare_gateways(const void *a_, const void *b_)
 {
     const struct nbrec_vpn_gateway *const *a = a_;
     const struct nbrec_vpn_gateway *const *b = b_;
-    int64_t ca = (*a)->n_created_at ? (*a)->created_at[0] : 0;
-    int64_t cb = (*b)->n_created_at ? (*b)->created_at[0] : 0;
-    if (ca != cb) {
-        return ca < cb ? -1 : 1;
-    }
-    return uuid_compare_3way(&(*a)->header_.uuid, &(*b)->header_.uuid);
+    return compare_creation((*a)->created_at, (*a)->n_created_at,
+                            &(*a)->header_.uuid,
+                            (*b)->created_at, (*b)->n_created_at,
+                            &(*b)->header_.uuid);
 }
 
 /* Returns true if 'lsp' is the port of one of the 'n' gateways in 'gws'. */

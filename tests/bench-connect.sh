@@ -92,6 +92,33 @@ northd_full () {
                n && /recompute/ { print $3; exit }'
 }
 
+# wait_count WHAT N COMMAND: polls COMMAND, which prints a count, until
+# it reaches N (at most 600 s from t0).
+wait_count () {
+    local what=$1 want=$2 up
+    shift 2
+    while :; do
+        up=$("$@")
+        test "$up" -ge $want && return 0
+        if test $(( $(ms) - t0 )) -gt $((600 * 1000)); then
+            echo "bench-connect: $what: $up of $want after 600 s" >&2
+            return 0
+        fi
+        sleep 0.2
+    done
+}
+
+# nb_connected, floor_connected: how many tunnels the NB shows connected,
+# how many Child SAs the plain initiator has.
+nb_connected () {
+    ovn-vpnctl --bare --columns=status list VPN_Tunnel \
+        | grep -cE '(^| )connection=connected( |$)' || true
+}
+floor_connected () {
+    $IPSEC/whack --rundir $dir/fa/run --trafficstatus \
+        | grep -c 'type=ESP' || true
+}
+
 # mirror: the initiator's view of the remote site's conns (left and right
 # swapped, started by addconn --autoall).
 mirror () {
@@ -198,16 +225,7 @@ for n in $SIZES; do
     full0=$(northd_full)
     t0=$(ms)
     ovs-appctl -t $vnd_ctl resume
-    while :; do
-        up=$(ovn-vpnctl --bare --columns=status list VPN_Tunnel \
-             | grep -cE '(^| )connection=connected( |$)' || true)
-        test "$up" -ge $n && break
-        if test $(( $(ms) - t0 )) -gt $((600 * 1000)); then
-            echo "bench-connect: N=$n: $up of $n connected after 600 s" >&2
-            break
-        fi
-        sleep 0.2
-    done
+    wait_count "N=$n: NB" $n nb_connected
     t_nb=$(( $(ms) - t0 ))
     cpu1=($(for p; do cpu_ms $p; done))
     full1=$(northd_full)
@@ -251,16 +269,7 @@ for n in $SIZES; do
     t0=$(ms)
     $IPSEC/addconn --config $dir/fa.conf --ctlsocket $dir/fa/run/pluto.ctl \
         --autoall > /dev/null 2>&1
-    while :; do
-        up=$($IPSEC/whack --rundir $dir/fa/run --trafficstatus \
-             | grep -c 'type=ESP' || true)
-        test "$up" -ge $n && break
-        if test $(( $(ms) - t0 )) -gt $((600 * 1000)); then
-            echo "bench-connect: libreswan: $up of $n after 600 s" >&2
-            break
-        fi
-        sleep 0.2
-    done
+    wait_count "N=$n: libreswan" $n floor_connected
     t_swan=$(( $(ms) - t0 ))
     for f in $dir/floor-*.pid; do
         kill $(cat $f) 2>/dev/null || true
