@@ -61,6 +61,8 @@ struct northd_state {
 
 static void sync_cfg(struct ovsdb_idl_loop *nb_loop,
                      struct ovsdb_idl_loop *sb_loop);
+static bool sync_cfg_pending(const struct ovsdb_idl_loop *nb_loop,
+                             const struct ovsdb_idl_loop *sb_loop);
 static unixctl_cb_func northd_exit;
 static unixctl_cb_func northd_pause;
 static unixctl_cb_func northd_resume;
@@ -271,6 +273,11 @@ main(int argc, char *argv[])
         }
         if (active && !nb_loop.committing_txn && !sb_loop.committing_txn) {
             vpn_translator_wait(state.tr);
+            /* A run that wrote nothing committed at once, and nothing else
+             * will wake the loop to write sb_cfg. */
+            if (sync_cfg_pending(&nb_loop, &sb_loop)) {
+                poll_immediate_wake();
+            }
         }
         poll_block();
         if (should_service_stop()) {
@@ -302,6 +309,15 @@ sync_cfg(struct ovsdb_idl_loop *nb_loop, struct ovsdb_idl_loop *sb_loop)
         nbrec_vpn_global_set_sb_cfg(g, done);
     }
     nb_loop->next_cfg = sb_loop->next_cfg = g->nb_cfg;
+}
+
+/* Returns true if sync_cfg() has an sb_cfg to write. */
+static bool
+sync_cfg_pending(const struct ovsdb_idl_loop *nb_loop,
+                 const struct ovsdb_idl_loop *sb_loop)
+{
+    const struct nbrec_vpn_global *g = nbrec_vpn_global_first(nb_loop->idl);
+    return g && MIN(nb_loop->cur_cfg, sb_loop->cur_cfg) > g->sb_cfg;
 }
 
 static void
