@@ -653,7 +653,9 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
             continue;
         }
         if (gw->listen_ip != plumbed_ip) {
-            if (gw->listen_ip) {
+            /* A pluto this agent started listened at its start; one it
+             * adopted may have run while the address changed. */
+            if (gw->listen_ip || vpn_pluto_is_adopted(gw->pluto)) {
                 vpn_pluto_listen(gw->pluto);
                 gw->conns_stale = true;
             }
