@@ -86,6 +86,8 @@ struct vpn_translator {
 
     struct ovsdb_idl_index *lsp_by_name;
     struct ovsdb_idl_index *as_by_name;
+    struct ovsdb_idl_index *tun_by_name;    /* NB VPN_Tunnel. */
+    struct ovsdb_idl_index *gw_by_name;     /* NB VPN_Gateway. */
     struct ovsdb_idl_index *sb_gw_by_name;
     struct ovsdb_idl_index *sb_tun_by_name;
 
@@ -225,6 +227,8 @@ vpn_translator_create(struct ovsdb_idl *nb, struct ovsdb_idl *sb)
     tr->lsp_by_name = ovsdb_idl_index_create1(
         nb, &nbrec_logical_switch_port_col_name);
     tr->as_by_name = ovsdb_idl_index_create1(nb, &nbrec_address_set_col_name);
+    tr->tun_by_name = ovsdb_idl_index_create1(nb, &nbrec_vpn_tunnel_col_name);
+    tr->gw_by_name = ovsdb_idl_index_create1(nb, &nbrec_vpn_gateway_col_name);
     tr->sb_gw_by_name = ovsdb_idl_index_create1(sb,
                                                 &sbrec_vpn_gateway_col_name);
     tr->sb_tun_by_name = ovsdb_idl_index_create1(sb,
@@ -855,57 +859,60 @@ compare_gateways(const void *a_, const void *b_)
                             &(*b)->header_.uuid);
 }
 
-/* Returns true if 'lsp' is the port of one of the 'n' gateways in 'gws'. */
-static bool
-is_port_of(const struct nbrec_logical_switch_port *lsp,
-           const struct nbrec_vpn_gateway **gws, size_t n)
+/* The addresses of one switch's subnet that the gateways being synced
+ * may not take (see used_addresses()). */
+struct switch_used {
+    const struct nbrec_logical_switch *ls;
+    struct hmapx used;
+};
+
+/* Returns the addresses of gateway 'gw''s subnet that it may not take: the
+ * router's, every port's on its switch but the ports of the gateways being
+ * synced ('owners', their UUIDs: their addresses are being chosen now, see
+ * choose_internal_ips()), and the fixed internal IPs of the gateways on
+ * that switch.  Computed once per switch, in '*cache' ('*n' entries; an
+ * hmapx cannot move, hence the pointers). */
+static const struct hmapx *
+used_addresses(const struct vpn_translator *tr,
+               const struct nbrec_vpn_gateway *gw,
+               const struct vpn_nb_subnet *subnet, const struct sset *owners,
+               struct switch_used ***cache, size_t *n)
 {
-    const char *owner = smap_get(&lsp->external_ids, VPN_NB_OWNER_GATEWAY);
-    struct uuid uuid;
-    if (!owner || !uuid_from_string(&uuid, owner)) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (uuid_equals(&gws[i]->header_.uuid, &uuid)) {
-            return true;
+    const struct nbrec_logical_switch *ls = gw->logical_switch;
+    for (size_t i = 0; i < *n; i++) {
+        if ((*cache)[i]->ls == ls) {
+            return &(*cache)[i]->used;
         }
     }
-    return false;
-}
 
-/* Stores in 'used' the addresses of gateway 'gw''s subnet that it may not
- * take: the router's, every port's on its switch but the ports of the 'n'
- * gateways 'gws' synced with it (whose addresses are being chosen now:
- * see choose_internal_ips()), and the fixed internal IPs of other
- * gateways on that switch. */
-static void
-collect_used_addresses(const struct vpn_translator *tr,
-                       const struct nbrec_vpn_gateway *gw,
-                       const struct vpn_nb_subnet *subnet,
-                       const struct nbrec_vpn_gateway **gws, size_t n,
-                       struct hmapx *used)
-{
-    hmapx_add(used, (void *) (uintptr_t) ntohl(subnet->router_ip));
-    const struct nbrec_logical_switch *ls = gw->logical_switch;
+    *cache = xrealloc(*cache, (*n + 1) * sizeof **cache);
+    struct switch_used *su = xmalloc(sizeof *su);
+    (*cache)[(*n)++] = su;
+    su->ls = ls;
+    hmapx_init(&su->used);
+    hmapx_add(&su->used, (void *) (uintptr_t) ntohl(subnet->router_ip));
     for (size_t i = 0; i < ls->n_ports; i++) {
         const struct nbrec_logical_switch_port *lsp = ls->ports[i];
-        if (is_port_of(lsp, gws, n)) {
+        const char *owner = smap_get(&lsp->external_ids,
+                                     VPN_NB_OWNER_GATEWAY);
+        if (owner && sset_contains(owners, owner)) {
             continue;
         }
-        add_used_addresses(used, lsp->addresses, lsp->n_addresses);
+        add_used_addresses(&su->used, lsp->addresses, lsp->n_addresses);
         if (lsp->dynamic_addresses) {
             char *dyn = lsp->dynamic_addresses;
-            add_used_addresses(used, &dyn, 1);
+            add_used_addresses(&su->used, &dyn, 1);
         }
     }
     const struct nbrec_vpn_gateway *other;
     NBREC_VPN_GATEWAY_FOR_EACH (other, tr->nb) {
         ovs_be32 ip;
-        if (other != gw && other->logical_switch == ls && other->internal_ip
+        if (other->logical_switch == ls && other->internal_ip
             && ip_parse(other->internal_ip, &ip)) {
-            hmapx_add(used, (void *) (uintptr_t) ntohl(ip));
+            hmapx_add(&su->used, (void *) (uintptr_t) ntohl(ip));
         }
     }
+    return &su->used;
 }
 
 /* Returns the IPv4 address in 'lsp''s first "MAC IP" address, or 0. */
@@ -938,6 +945,15 @@ static void
 choose_internal_ips(struct vpn_translator *tr,
                     const struct nbrec_vpn_gateway **gws, size_t n)
 {
+    struct sset owners = SSET_INITIALIZER(&owners);
+    for (size_t i = 0; i < n; i++) {
+        char uuid_s[UUID_LEN + 1];
+        snprintf(uuid_s, sizeof uuid_s, UUID_FMT,
+                 UUID_ARGS(&gws[i]->header_.uuid));
+        sset_add(&owners, uuid_s);
+    }
+    struct switch_used **cache = NULL;
+    size_t n_cache = 0;
     struct hmapx claimed = HMAPX_INITIALIZER(&claimed);
     bool *pending = xcalloc(MAX(n, 1), sizeof *pending);
 
@@ -963,18 +979,18 @@ choose_internal_ips(struct vpn_translator *tr,
             char *name = lsp_name(&g->uuid);
             ovs_be32 current = port_ip(lookup_lsp(tr, name));
             free(name);
-            struct hmapx used = HMAPX_INITIALIZER(&used);
-            collect_used_addresses(tr, gw, &g->subnet, gws, n, &used);
+            const struct hmapx *used = used_addresses(tr, gw, &g->subnet,
+                                                      &owners, &cache,
+                                                      &n_cache);
             void *key = (void *) (uintptr_t) ntohl(current);
             if (current && vpn_cidr_contains_ip(&g->subnet.cidr, current)
-                && !hmapx_contains(&used, key)
+                && !hmapx_contains(used, key)
                 && !hmapx_contains(&claimed, key)) {
                 g->internal_ip = current;
                 hmapx_add(&claimed, key);
             } else {
                 pending[i] = true;
             }
-            hmapx_destroy(&used);
         }
     }
 
@@ -985,15 +1001,15 @@ choose_internal_ips(struct vpn_translator *tr,
         }
         const struct nbrec_vpn_gateway *gw = gws[i];
         struct nd_gateway *g = get_gateway(tr, gw);
-        struct hmapx used = HMAPX_INITIALIZER(&used);
-        collect_used_addresses(tr, gw, &g->subnet, gws, n, &used);
+        const struct hmapx *used = used_addresses(tr, gw, &g->subnet,
+                                                  &owners, &cache, &n_cache);
         uint32_t net = ntohl(g->subnet.cidr.ip);
         uint32_t size = g->subnet.cidr.plen >= 31 ? 0
                         : UINT32_C(1) << (32 - g->subnet.cidr.plen);
         uint32_t found = 0;
         for (uint32_t host = 1; size && host < size - 1; host++) {
             void *key = (void *) (uintptr_t) (net + host);
-            if (!hmapx_contains(&used, key)
+            if (!hmapx_contains(used, key)
                 && !hmapx_contains(&claimed, key)) {
                 found = net + host;
                 break;
@@ -1007,10 +1023,16 @@ choose_internal_ips(struct vpn_translator *tr,
                                  "%s for the gateway",
                                  gw->logical_switch->name);
         }
-        hmapx_destroy(&used);
     }
+
+    for (size_t i = 0; i < n_cache; i++) {
+        hmapx_destroy(&cache[i]->used);
+        free(cache[i]);
+    }
+    free(cache);
     free(pending);
     hmapx_destroy(&claimed);
+    sset_destroy(&owners);
 }
 
 /* The gateway port's MAC: the one it has, else one derived from the
@@ -2008,19 +2030,18 @@ sync_router(struct vpn_translator *tr, const struct nbrec_logical_router *lr)
 static void
 update_reported_status(struct vpn_translator *tr, const struct hmapx *synced)
 {
-    const struct sset *tunnels = &tr->chassis.changed_tunnels;
-    const struct sset *gateways = &tr->chassis.changed_gateways;
-
-    /* One pass over the tunnels, whatever the number of reports. */
-    const struct nbrec_vpn_tunnel *t;
-    NBREC_VPN_TUNNEL_FOR_EACH (t, tr->nb) {
-        if (sset_is_empty(tunnels)) {
-            break;
-        }
-        if (!sset_contains(tunnels, t->name)
-            || hmapx_contains(synced, CONST_CAST(
-                                  struct nbrec_logical_router *,
-                                  t->gateway->router))) {
+    /* Only the tunnels and gateways whose reports changed, by name. */
+    const char *name;
+    SSET_FOR_EACH (name, &tr->chassis.changed_tunnels) {
+        struct nbrec_vpn_tunnel *key
+            = nbrec_vpn_tunnel_index_init_row(tr->tun_by_name);
+        nbrec_vpn_tunnel_index_set_name(key, name);
+        const struct nbrec_vpn_tunnel *t
+            = nbrec_vpn_tunnel_index_find(tr->tun_by_name, key);
+        nbrec_vpn_tunnel_index_destroy_row(key);
+        if (!t || hmapx_contains(synced, CONST_CAST(
+                                     struct nbrec_logical_router *,
+                                     t->gateway->router))) {
             continue;
         }
         struct nd_tunnel *nt = find_tunnel(tr, &t->header_.uuid);
@@ -2039,15 +2060,16 @@ update_reported_status(struct vpn_translator *tr, const struct hmapx *synced)
         smap_destroy(&status);
     }
 
-    const struct nbrec_vpn_gateway *gw;
-    NBREC_VPN_GATEWAY_FOR_EACH (gw, tr->nb) {
-        if (sset_is_empty(gateways)) {
-            break;
-        }
-        if (!sset_contains(gateways, gw->name)
-            || hmapx_contains(synced, CONST_CAST(
-                                  struct nbrec_logical_router *,
-                                  gw->router))) {
+    SSET_FOR_EACH (name, &tr->chassis.changed_gateways) {
+        struct nbrec_vpn_gateway *key
+            = nbrec_vpn_gateway_index_init_row(tr->gw_by_name);
+        nbrec_vpn_gateway_index_set_name(key, name);
+        const struct nbrec_vpn_gateway *gw
+            = nbrec_vpn_gateway_index_find(tr->gw_by_name, key);
+        nbrec_vpn_gateway_index_destroy_row(key);
+        if (!gw || hmapx_contains(synced, CONST_CAST(
+                                      struct nbrec_logical_router *,
+                                      gw->router))) {
             continue;
         }
         struct nd_gateway *g = find_gateway(tr, &gw->header_.uuid);
