@@ -7,7 +7,8 @@ lib_libovnvpn_a_SOURCES = \
 	lib/vpn-dirs.h \
 	lib/vpn-exec.c \
 	lib/vpn-exec.h \
-	lib/vpn-dirs.h \
+	lib/vpn-idl.c \
+	lib/vpn-idl.h \
 	lib/vpn-nb.c \
 	lib/vpn-nb.h \
 	lib/vpn-params.c \

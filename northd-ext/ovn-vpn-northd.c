@@ -39,8 +39,10 @@
 #include "stream-ssl.h"
 #include "stream.h"
 #include "unixctl.h"
+#include "timeval.h"
 #include "util.h"
 #include "vpn-dirs.h"
+#include "vpn-idl.h"
 #include "vpn-translate.h"
 
 VLOG_DEFINE_THIS_MODULE(ovn_vpn_northd);
@@ -54,9 +56,11 @@ static const char *unixctl_path;
 struct northd_state {
     bool exiting;
     bool paused;
-    bool had_lock;
+    bool had_lock;              /* Holds the lock on the SB leader. */
+    bool active;                /* Runs the translator. */
     struct vpn_translator *tr;
-    struct ovsdb_idl *sb;
+    struct vpn_idl_retry *nb_retry;
+    struct vpn_idl_retry *sb_retry;
 };
 
 static void sync_cfg(struct ovsdb_idl_loop *nb_loop,
@@ -218,39 +222,50 @@ main(int argc, char *argv[])
     ovsdb_idl_set_lock(sb_loop.idl, VPN_NORTHD_LOCK);
 
     state.tr = vpn_translator_create(nb_loop.idl, sb_loop.idl);
-    state.sb = sb_loop.idl;
-    bool nb_was_up = false, sb_was_up = false;
+
+    /* Both connections are leader-only, as ovn-northd's: the lock must be
+     * the leader's (each server has its own locks), and NB writes follow
+     * it.  The retries find a new leader soon after an election. */
+    struct vpn_idl_retry nb_retry, sb_retry;
+    vpn_idl_retry_init(&nb_retry, nb_loop.idl, nb_db);
+    vpn_idl_retry_init(&sb_retry, sb_loop.idl, sb_db);
+    state.nb_retry = &nb_retry;
+    state.sb_retry = &sb_retry;
+
+    /* Whether each IDL could write, as of the end of the previous pass
+     * (see vpn_idl_may_write()): the SB's says that this instance holds
+     * the lock on the SB leader. */
+    bool nb_writable = false, sb_writable = false;
 
     VLOG_INFO("OVN NB: %s, OVN SB: %s", nb_db, sb_db);
     while (!state.exiting) {
         struct ovsdb_idl_txn *nb_txn = ovsdb_idl_loop_run(&nb_loop);
         struct ovsdb_idl_txn *sb_txn = ovsdb_idl_loop_run(&sb_loop);
+        long long int now = time_msec();
+        vpn_idl_retry_run(&nb_retry, now);
+        vpn_idl_retry_run(&sb_retry, now);
 
-        /* A new connection to either database (first, or after a server
-         * restart or a cluster leader change) means a full resync. */
-        bool nb_up = ovsdb_idl_is_connected(nb_loop.idl);
-        bool sb_up = ovsdb_idl_is_connected(sb_loop.idl);
-        if ((nb_up && !nb_was_up) || (sb_up && !sb_was_up)) {
-            vpn_translator_force_recompute(state.tr);
-        }
-        nb_was_up = nb_up;
-        sb_was_up = sb_up;
-
-        bool has_lock = ovsdb_idl_has_lock(sb_loop.idl);
-        if (has_lock && !state.had_lock) {
+        /* Active: this instance holds the lock on the SB leader and can
+         * write both databases.  Only then does the translator run, and
+         * only then may it arm its timers (vpn_translator_wait()).  Coming
+         * back to a database (first, after a server restart or a leader
+         * election, or with the lock taken again) means a full resync,
+         * and a new judgement of the agents (vpn_chassis_reload()): the
+         * time it could not see them proves nothing about them. */
+        bool active = !state.paused && nb_writable && sb_writable;
+        if (sb_writable && !state.had_lock) {
             VLOG_INFO("ovn-vpn-northd lock acquired: this instance is now "
                       "active");
-            vpn_translator_force_recompute(state.tr);
-        } else if (!has_lock && state.had_lock) {
-            VLOG_INFO("ovn-vpn-northd lock lost: this instance is now on "
-                      "standby");
+        } else if (!sb_writable && state.had_lock) {
+            VLOG_INFO("ovn-vpn-northd lock lost (or its SB leader): this "
+                      "instance is now on standby");
         }
-        state.had_lock = has_lock;
+        state.had_lock = sb_writable;
+        if (active && !state.active) {
+            vpn_translator_force_recompute(state.tr);
+        }
+        state.active = active;
 
-        /* Active: this instance holds the lock and sees both databases.
-         * Only then does the translator run, and only then may it arm its
-         * timers (vpn_translator_wait()). */
-        bool active = !state.paused && has_lock && nb_up && sb_up;
         if (active && nb_txn && sb_txn) {
             vpn_translator_run(state.tr, nb_txn, sb_txn);
             sync_cfg(&nb_loop, &sb_loop);
@@ -264,7 +279,7 @@ main(int argc, char *argv[])
 
         int nb_rc = ovsdb_idl_loop_commit_and_wait(&nb_loop);
         int sb_rc = ovsdb_idl_loop_commit_and_wait(&sb_loop);
-        if (!nb_rc || !sb_rc) {
+        if (active && (!nb_rc || !sb_rc)) {
             /* A transaction failed: what it carried must be recomputed. */
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
             VLOG_WARN_RL(&rl, "a transaction failed; recomputing");
@@ -279,6 +294,18 @@ main(int argc, char *argv[])
                 poll_immediate_wake();
             }
         }
+
+        /* What this pass's IDL runs changed about either connection is
+         * acted on in the next pass, at once. */
+        bool nb_now = vpn_idl_may_write(nb_loop.idl);
+        bool sb_now = vpn_idl_may_write(sb_loop.idl);
+        if (nb_now != nb_writable || sb_now != sb_writable) {
+            nb_writable = nb_now;
+            sb_writable = sb_now;
+            poll_immediate_wake();
+        }
+        vpn_idl_retry_wait(&nb_retry);
+        vpn_idl_retry_wait(&sb_retry);
         poll_block();
         if (should_service_stop()) {
             state.exiting = true;
@@ -286,6 +313,8 @@ main(int argc, char *argv[])
     }
 
     vpn_translator_destroy(state.tr);
+    vpn_idl_retry_destroy(&nb_retry);
+    vpn_idl_retry_destroy(&sb_retry);
     unixctl_server_destroy(unixctl);
     ovsdb_idl_loop_destroy(&nb_loop);
     ovsdb_idl_loop_destroy(&sb_loop);
@@ -365,7 +394,12 @@ northd_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct ds s = DS_EMPTY_INITIALIZER;
     ds_put_format(&s, "Status: %s\n",
                   state->paused ? "paused"
-                  : state->had_lock ? "active" : "standby");
+                  : state->active ? "active"
+                  : state->had_lock ? "active, waiting for the NB"
+                  : "standby");
+    ds_put_format(&s, "Database sessions restarted to find a leader: "
+                  "NB %u, SB %u\n", state->nb_retry->n_retries,
+                  state->sb_retry->n_retries);
     vpn_translator_get_status(state->tr, &s);
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
