@@ -16,6 +16,7 @@ TESTSUITE_AT = \
 	tests/vpn-swan-status.at \
 	tests/vpn-swan-conf.at \
 	tests/sandbox.at \
+	tests/cluster.at \
 	tests/ovn-vpn-northd.at \
 	tests/ovn-vpn-agent.at \
 	tests/fakexfrm.at \
