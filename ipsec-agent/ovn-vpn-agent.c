@@ -21,9 +21,13 @@
  * keeps a network namespace joined to the integration bridge
  * (controller-ext/vpn-plumb.h) and one supervised pluto in it running the
  * gateway's tunnels (vpn-pluto.h), and it reports a heartbeat, what its
- * libreswan accepts and the state of every gateway and tunnel in its
- * Chassis_Private row (lib/vpn-report.h), the one place stock OVN's RBAC
- * lets a chassis write. */
+ * libreswan accepts and the state of every gateway and tunnel
+ * (lib/vpn-report.h) in its Chassis_Report row of the status database
+ * (OVN_VPN_Status, ovn-vpn-status(5)), which the SB servers serve beside
+ * the SB and no stock OVN daemon reads.  Where the SB servers do not
+ * serve it (a deployment not yet given one), the reports go where they
+ * went before, to the chassis's Chassis_Private row, at the cost of a
+ * full recompute of ovn-northd for each write. */
 
 #include <config.h>
 
@@ -43,6 +47,7 @@
 #include "fatal-signal.h"
 #include "hash.h"
 #include "lib/ovn-vpn-sb-idl.h"
+#include "lib/ovn-vpn-status-idl.h"
 #include "lib/vswitch-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
@@ -125,8 +130,21 @@ struct agent {
     unsigned int gateways_seqno;        /* SB VPN_Gateway table. */
     unsigned int tunnels_seqno;         /* SB VPN_Tunnel table. */
     unsigned int reports_seqno;         /* Sum of the VPN tables'. */
-    unsigned int chassis_seqno;         /* SB Chassis_Private table. */
+    unsigned int chassis_seqno;         /* The report rows' table. */
     long long int next_counter_report;  /* A deferred counter is due. */
+    bool to_status_db;                  /* Reports go to OVN_VPN_Status. */
+    long long int migrate_until;        /* Old heartbeat beats until. */
+};
+
+/* The row that this chassis's reports go to: its Chassis_Report in the
+ * status database, or (without one) its Chassis_Private in the SB. */
+struct report_row {
+    const struct vpnstatusrec_chassis_report *cr;
+    const struct sbrec_chassis_private *cp;
+
+    /* Moving from Chassis_Private to Chassis_Report: the old row, whose
+     * heartbeat still beats (VPN_REPORT_MIGRATE_MSEC). */
+    const struct sbrec_chassis_private *legacy;
 };
 
 static unixctl_cb_func agent_exit;
@@ -139,13 +157,23 @@ static void parse_options(int argc, char *argv[]);
 OVS_NO_RETURN static void usage(void);
 static const struct sbrec_chassis_private *find_chassis_private(
     const struct ovsdb_idl *, const char *name);
+static const struct vpnstatusrec_chassis_report *find_chassis_report(
+    const struct ovsdb_idl *, const char *name);
+static bool find_report_row(struct agent *, const struct ovsdb_idl *sb,
+                            struct ovsdb_idl_txn *sb_txn,
+                            const struct ovsdb_idl *status,
+                            struct ovsdb_idl_txn *status_txn,
+                            struct report_row *);
+static void set_report_conditions(const struct agent *, struct ovsdb_idl *sb,
+                                  struct ovsdb_idl *status);
 static void sync_gateways(struct agent *, const struct ovsdb_idl *sb,
                           const struct ovsdb_idl *ovs,
                           struct ovsdb_idl_txn *ovs_txn);
 static void sync_reports(struct agent *, const struct ovsdb_idl *sb,
-                         struct ovsdb_idl_txn *sb_txn);
-static bool tunnel_reports_intact(const struct agent *,
-                                  const struct sbrec_chassis_private *);
+                         struct ovsdb_idl_txn *sb_txn,
+                         const struct ovsdb_idl *status,
+                         struct ovsdb_idl_txn *status_txn);
+static bool tunnel_reports_intact(const struct agent *, const struct smap *);
 static void sweep_stale_plutos(struct agent *);
 static void collect_tunnels(const struct agent *, const struct ovsdb_idl *sb,
                             struct shash *by_gateway);
@@ -231,6 +259,16 @@ main(int argc, char *argv[])
     ovsdb_idl_add_column(sb_loop.idl, &sbrec_chassis_private_col_name);
     ovsdb_idl_add_column(sb_loop.idl,
                          &sbrec_chassis_private_col_external_ids);
+
+    /* The status database, on the SB's servers: this chassis's row only
+     * (set_report_conditions()), from any member. */
+    struct ovsdb_idl_loop status_loop = OVSDB_IDL_LOOP_INITIALIZER(
+        ovsdb_idl_create_unconnected(&vpnstatusrec_idl_class, false));
+    ovsdb_idl_set_leader_only(status_loop.idl, false);
+    for (size_t i = 0; i < vpnstatusrec_table_chassis_report.n_columns; i++) {
+        ovsdb_idl_add_column(status_loop.idl,
+                             &vpnstatusrec_table_chassis_report.columns[i]);
+    }
     char *sb_remote = NULL;
 
     while (!agent.exiting) {
@@ -258,15 +296,18 @@ main(int argc, char *argv[])
             free(agent.chassis);
             agent.chassis = xstrdup(chassis);
             VLOG_INFO("chassis name: %s", agent.chassis);
+            set_report_conditions(&agent, sb_loop.idl, status_loop.idl);
         }
         if (remote && !nullable_string_is_equal(remote, sb_remote)) {
             free(sb_remote);
             sb_remote = xstrdup(remote);
             ovsdb_idl_set_remote(sb_loop.idl, sb_remote, true);
+            ovsdb_idl_set_remote(status_loop.idl, sb_remote, true);
             VLOG_INFO("OVN SB: %s", sb_remote);
         }
 
         struct ovsdb_idl_txn *sb_txn = ovsdb_idl_loop_run(&sb_loop);
+        struct ovsdb_idl_txn *status_txn = ovsdb_idl_loop_run(&status_loop);
 
         /* With the SB unreachable, the last known gateways keep running:
          * tunnels stay up across an SB outage. */
@@ -274,9 +315,8 @@ main(int argc, char *argv[])
             && ovsdb_idl_has_ever_connected(sb_loop.idl)
             && ovsdb_idl_has_ever_connected(ovs_loop.idl)) {
             sync_gateways(&agent, sb_loop.idl, ovs_loop.idl, ovs_txn);
-            if (sb_txn) {
-                sync_reports(&agent, sb_loop.idl, sb_txn);
-            }
+            sync_reports(&agent, sb_loop.idl, sb_txn, status_loop.idl,
+                         status_txn);
         }
         struct shash_node *node;
         SHASH_FOR_EACH (node, &agent.gateways) {
@@ -308,6 +348,7 @@ main(int argc, char *argv[])
         }
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
         ovsdb_idl_loop_commit_and_wait(&sb_loop);
+        ovsdb_idl_loop_commit_and_wait(&status_loop);
         poll_block();
         if (should_service_stop()) {
             agent.exiting = true;
@@ -342,6 +383,7 @@ main(int argc, char *argv[])
     unixctl_server_destroy(unixctl);
     ovsdb_idl_loop_destroy(&ovs_loop);
     ovsdb_idl_loop_destroy(&sb_loop);
+    ovsdb_idl_loop_destroy(&status_loop);
     free(sb_remote);
     service_stop();
     exit(EXIT_SUCCESS);
@@ -795,17 +837,16 @@ free_gateway(struct agent *agent, struct agent_gateway *gw, bool stop)
     free(gw);
 }
 
-/* Returns true if the tunnel keys in 'cp' are exactly those that
+/* Returns true if the tunnel keys in 'have' are exactly those that
  * sync_reports() last wrote, with the values it wrote.  Cheaper than
  * formatting every tunnel's report again: a lookup per key. */
 static bool
-tunnel_reports_intact(const struct agent *agent,
-                      const struct sbrec_chassis_private *cp)
+tunnel_reports_intact(const struct agent *agent, const struct smap *have)
 {
     size_t prefix_len = strlen(VPN_REPORT_TUNNEL_PREFIX);
     size_t n_keys = 0;
     const struct smap_node *node;
-    SMAP_FOR_EACH (node, &cp->external_ids) {
+    SMAP_FOR_EACH (node, have) {
         if (!strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX, prefix_len)) {
             const struct agent_report *r = shash_find_data(&agent->reports,
                                                            node->key);
@@ -915,35 +956,39 @@ report_differs_beyond_counters(const char *a, const char *b)
     return differs;
 }
 
-/* Writes into this chassis's Chassis_Private row, with per-key mutations
- * in one transaction, every report that changed: state changes at once,
- * counters at most every COUNTER_REPORT_MSEC, the heartbeat every
- * VPN_REPORT_HEARTBEAT_MSEC. */
+/* Writes into this chassis's report row (struct report_row), with
+ * per-key mutations in one transaction, every report that changed: state
+ * changes at once, counters at most every COUNTER_REPORT_MSEC, the
+ * heartbeat every VPN_REPORT_HEARTBEAT_MSEC. */
 static void
 sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
-             struct ovsdb_idl_txn *sb_txn OVS_UNUSED)
+             struct ovsdb_idl_txn *sb_txn, const struct ovsdb_idl *status,
+             struct ovsdb_idl_txn *status_txn)
 {
-    const struct sbrec_chassis_private *cp
-        = find_chassis_private(sb, agent->chassis);
-    if (!cp) {
-        /* ovn-controller creates it; wait. */
+    struct report_row row;
+    if (!find_report_row(agent, sb, sb_txn, status, status_txn, &row)) {
         return;
     }
+    const struct smap *have = (row.cr ? &row.cr->report
+                               : &row.cp->external_ids);
     long long int now = time_msec();
 
     /* The tunnels' reports only if something they depend on changed: the
      * SB's VPN rows, a pluto's view, a deferred counter, or our keys in
-     * Chassis_Private.  That row changes with every heartbeat, which
-     * only makes us check that our keys hold what we last wrote. */
+     * the report row.  That row changes with every heartbeat, which only
+     * makes us check that our keys hold what we last wrote. */
     unsigned int reports_seqno
         = (ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_gateway)
            + ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_tunnel));
     unsigned int chassis_seqno
-        = ovsdb_idl_table_get_seqno(sb, &sbrec_table_chassis_private);
+        = (row.cr
+           ? ovsdb_idl_table_get_seqno(status,
+                                       &vpnstatusrec_table_chassis_report)
+           : ovsdb_idl_table_get_seqno(sb, &sbrec_table_chassis_private));
     bool tunnels = (reports_seqno != agent->reports_seqno
                     || now >= agent->next_counter_report
                     || (chassis_seqno != agent->chassis_seqno
-                        && !tunnel_reports_intact(agent, cp)));
+                        && !tunnel_reports_intact(agent, have)));
     agent->chassis_seqno = chassis_seqno;
     struct shash_node *gw_node;
     SHASH_FOR_EACH (gw_node, &agent->gateways) {
@@ -965,13 +1010,13 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
 
     const struct smap_node *node;
     SMAP_FOR_EACH (node, &want) {
-        const char *have = smap_get(&cp->external_ids, node->key);
-        if (have && !strcmp(have, node->value)) {
+        const char *value = smap_get(have, node->key);
+        if (value && !strcmp(value, node->value)) {
             continue;
         }
-        if (have && !strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
-                             strlen(VPN_REPORT_TUNNEL_PREFIX))
-            && !report_differs_beyond_counters(have, node->value)) {
+        if (value && !strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
+                              strlen(VPN_REPORT_TUNNEL_PREFIX))
+            && !report_differs_beyond_counters(value, node->value)) {
             struct agent_report *last = shash_find_data(&agent->reports,
                                                         node->key);
             if (last && now < last->written + COUNTER_REPORT_MSEC) {
@@ -981,8 +1026,13 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
                 continue;
             }
         }
-        sbrec_chassis_private_update_external_ids_setkey(cp, node->key,
-                                                          node->value);
+        if (row.cr) {
+            vpnstatusrec_chassis_report_update_report_setkey(
+                row.cr, node->key, node->value);
+        } else {
+            sbrec_chassis_private_update_external_ids_setkey(
+                row.cp, node->key, node->value);
+        }
         struct agent_report *r = shash_find_data(&agent->reports, node->key);
         if (!r) {
             r = xzalloc(sizeof *r);
@@ -994,13 +1044,19 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     }
 
     /* Keys for gateways and tunnels that left this chassis. */
-    SMAP_FOR_EACH (node, &cp->external_ids) {
+    SMAP_FOR_EACH (node, have) {
         if (((tunnels && !strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
                                   strlen(VPN_REPORT_TUNNEL_PREFIX)))
              || !strncmp(node->key, VPN_REPORT_GATEWAY_PREFIX,
                          strlen(VPN_REPORT_GATEWAY_PREFIX)))
             && !smap_get(&want, node->key)) {
-            sbrec_chassis_private_update_external_ids_delkey(cp, node->key);
+            if (row.cr) {
+                vpnstatusrec_chassis_report_update_report_delkey(row.cr,
+                                                                 node->key);
+            } else {
+                sbrec_chassis_private_update_external_ids_delkey(row.cp,
+                                                                 node->key);
+            }
             struct agent_report *r = shash_find_and_delete(&agent->reports,
                                                            node->key);
             if (r) {
@@ -1012,12 +1068,116 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     smap_destroy(&want);
 
     if (now >= agent->next_heartbeat) {
-        char *value = xasprintf("%"PRId64, ++agent->heartbeat);
-        sbrec_chassis_private_update_external_ids_setkey(
-            cp, VPN_REPORT_HEARTBEAT, value);
-        free(value);
+        agent->heartbeat++;
+        if (row.cr) {
+            vpnstatusrec_chassis_report_set_heartbeat(row.cr,
+                                                      agent->heartbeat);
+        }
+        const struct sbrec_chassis_private *cp = row.cr ? row.legacy : row.cp;
+        if (cp) {
+            char *value = xasprintf("%"PRId64, agent->heartbeat);
+            sbrec_chassis_private_update_external_ids_setkey(
+                cp, VPN_REPORT_HEARTBEAT, value);
+            free(value);
+        }
         agent->next_heartbeat = now + VPN_REPORT_HEARTBEAT_MSEC;
     }
+}
+
+/* Finds the row that this chassis's reports go to, in 'row', and returns
+ * true if the caller may write it now (its database's transaction is
+ * open).
+ *
+ * Once the SB's servers have served the status database, the reports go
+ * there for as long as the agent runs, and this chassis's ovn-vpn-* keys
+ * are removed from its Chassis_Private row (a deployment that was given
+ * the status database while agents ran moves over without a gap: the
+ * translator prefers the Chassis_Report row as soon as there is one).
+ * This chassis's Chassis_Report row is created here if missing. */
+static bool
+find_report_row(struct agent *agent, const struct ovsdb_idl *sb,
+                struct ovsdb_idl_txn *sb_txn, const struct ovsdb_idl *status,
+                struct ovsdb_idl_txn *status_txn, struct report_row *row)
+{
+    row->cr = NULL;
+    row->cp = NULL;
+    row->legacy = NULL;
+    long long int now = time_msec();
+    if (!agent->to_status_db
+        && ovsdb_idl_has_ever_connected(CONST_CAST(struct ovsdb_idl *,
+                                                   status))) {
+        agent->to_status_db = true;
+        agent->migrate_until = now + VPN_REPORT_MIGRATE_MSEC;
+        agent->chassis_seqno = 0;
+        agent->next_counter_report = 0; /* Every tunnel's report again. */
+        struct shash_node *node, *next;
+        SHASH_FOR_EACH_SAFE (node, next, &agent->reports) {
+            struct agent_report *r = node->data;
+            free(r->value);
+            free(r);
+            shash_delete(&agent->reports, node);
+        }
+        VLOG_INFO("reporting to the status database (OVN_VPN_Status)");
+    }
+    if (!agent->to_status_db) {
+        row->cp = find_chassis_private(sb, agent->chassis);
+        /* ovn-controller creates it; wait. */
+        return row->cp && sb_txn;
+    }
+
+    /* What an earlier agent (or this one, before the status database
+     * came) wrote into Chassis_Private goes, but for the heartbeat, which
+     * beats on for VPN_REPORT_MIGRATE_MSEC after the move. */
+    const struct sbrec_chassis_private *cp
+        = find_chassis_private(sb, agent->chassis);
+    if (cp && sb_txn && now < agent->migrate_until
+        && smap_get(&cp->external_ids, VPN_REPORT_HEARTBEAT)) {
+        row->legacy = cp;
+    } else if (cp && sb_txn) {
+        const struct smap_node *node;
+        SMAP_FOR_EACH (node, &cp->external_ids) {
+            if (!strncmp(node->key, VPN_REPORT_PREFIX,
+                         strlen(VPN_REPORT_PREFIX))) {
+                sbrec_chassis_private_update_external_ids_delkey(cp,
+                                                                 node->key);
+            }
+        }
+    }
+
+    if (!status_txn) {
+        return false;
+    }
+    row->cr = find_chassis_report(status, agent->chassis);
+    if (!row->cr) {
+        /* Created with the first heartbeat; the reports follow once the
+         * server has it. */
+        const struct vpnstatusrec_chassis_report *cr
+            = vpnstatusrec_chassis_report_insert(status_txn);
+        vpnstatusrec_chassis_report_set_chassis(cr, agent->chassis);
+        vpnstatusrec_chassis_report_set_heartbeat(cr, ++agent->heartbeat);
+        agent->next_heartbeat = now + VPN_REPORT_HEARTBEAT_MSEC;
+        return false;
+    }
+    return true;
+}
+
+/* Monitors, in the SB's Chassis_Private and the status database's
+ * Chassis_Report, only this chassis's row: every other chassis's
+ * heartbeats would otherwise reach every agent. */
+static void
+set_report_conditions(const struct agent *agent, struct ovsdb_idl *sb,
+                      struct ovsdb_idl *status)
+{
+    struct ovsdb_idl_condition cond = OVSDB_IDL_CONDITION_INIT(&cond);
+    sbrec_chassis_private_add_clause_name(&cond, OVSDB_F_EQ, agent->chassis);
+    sbrec_chassis_private_set_condition(sb, &cond);
+    ovsdb_idl_condition_destroy(&cond);
+
+    ovsdb_idl_condition_init(&cond);
+    vpnstatusrec_chassis_report_add_clause_chassis(&cond, OVSDB_F_EQ,
+                                                   agent->chassis);
+    vpnstatusrec_chassis_report_set_condition(status, &cond);
+    ovsdb_idl_condition_destroy(&cond);
 }
 
 static const struct sbrec_chassis_private *
@@ -1027,6 +1187,18 @@ find_chassis_private(const struct ovsdb_idl *sb, const char *name)
     SBREC_CHASSIS_PRIVATE_FOR_EACH (cp, sb) {
         if (!strcmp(cp->name, name)) {
             return cp;
+        }
+    }
+    return NULL;
+}
+
+static const struct vpnstatusrec_chassis_report *
+find_chassis_report(const struct ovsdb_idl *status, const char *name)
+{
+    const struct vpnstatusrec_chassis_report *cr;
+    VPNSTATUSREC_CHASSIS_REPORT_FOR_EACH (cr, status) {
+        if (!strcmp(cr->chassis, name)) {
+            return cr;
         }
     }
     return NULL;
@@ -1057,6 +1229,9 @@ agent_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_put_format(&s, "chassis: %s\n",
                   agent->chassis ? agent->chassis : "(unknown)");
     ds_put_format(&s, "heartbeat: %"PRId64"\n", agent->heartbeat);
+    ds_put_format(&s, "reports to: %s\n",
+                  agent->to_status_db ? "OVN_VPN_Status Chassis_Report"
+                  : "OVN_Southbound Chassis_Private");
     const struct shash_node **nodes = shash_sort(&agent->gateways);
     for (size_t i = 0; i < shash_count(&agent->gateways); i++) {
         const struct agent_gateway *gw = nodes[i]->data;

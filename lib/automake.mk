@@ -26,7 +26,9 @@ nodist_lib_libovnvpn_a_SOURCES = \
 	lib/ovn-vpn-nb-idl.c \
 	lib/ovn-vpn-nb-idl.h \
 	lib/ovn-vpn-sb-idl.c \
-	lib/ovn-vpn-sb-idl.h
+	lib/ovn-vpn-sb-idl.h \
+	lib/ovn-vpn-status-idl.c \
+	lib/ovn-vpn-status-idl.h
 
 OVN_VPN_IDL_BUILT = \
 	lib/ovn-vpn-nb-idl.c \
@@ -34,10 +36,14 @@ OVN_VPN_IDL_BUILT = \
 	lib/ovn-vpn-nb-idl.ovsidl \
 	lib/ovn-vpn-sb-idl.c \
 	lib/ovn-vpn-sb-idl.h \
-	lib/ovn-vpn-sb-idl.ovsidl
+	lib/ovn-vpn-sb-idl.ovsidl \
+	lib/ovn-vpn-status-idl.c \
+	lib/ovn-vpn-status-idl.h \
+	lib/ovn-vpn-status-idl.ovsidl
 BUILT_SOURCES += $(OVN_VPN_IDL_BUILT)
 CLEANFILES += $(OVN_VPN_IDL_BUILT)
-EXTRA_DIST += lib/ovn-vpn-nb-idl.ann lib/ovn-vpn-sb-idl.ann
+EXTRA_DIST += lib/ovn-vpn-nb-idl.ann lib/ovn-vpn-sb-idl.ann \
+	lib/ovn-vpn-status-idl.ann
 
 # The IDLs are generated from the merged schemas, as OVN generates its own
 # from ovn-nb.ovsschema and ovn-sb.ovsschema.
@@ -49,3 +55,9 @@ lib/ovn-vpn-sb-idl.ovsidl: ovn-vpn-sb.ovsschema lib/ovn-vpn-sb-idl.ann
 	$(AM_V_GEN)$(MKDIR_P) lib && $(OVSDB_IDLC) annotate \
 	    ovn-vpn-sb.ovsschema $(srcdir)/lib/ovn-vpn-sb-idl.ann > $@.tmp && \
 	mv $@.tmp $@
+# The status database is ours alone: its IDL comes from its schema as is.
+lib/ovn-vpn-status-idl.ovsidl: $(srcdir)/schemas/vpn-status.ovsschema \
+		lib/ovn-vpn-status-idl.ann
+	$(AM_V_GEN)$(MKDIR_P) lib && $(OVSDB_IDLC) annotate \
+	    $(srcdir)/schemas/vpn-status.ovsschema \
+	    $(srcdir)/lib/ovn-vpn-status-idl.ann > $@.tmp && mv $@.tmp $@

@@ -57,6 +57,13 @@ struct vpn_tunnel_params;
 #define VPN_REPORT_HEARTBEAT_MSEC 2000
 #define VPN_REPORT_DEAD_MSEC      6000
 
+/* An agent that moves its reports from Chassis_Private to the status
+ * database (when the SB's servers start serving it) keeps its old
+ * heartbeat beating this long, so that a translator still waiting to
+ * reconnect to the new database (up to 8 s of the OVS IDL's backoff) never
+ * sees the agent stop. */
+#define VPN_REPORT_MIGRATE_MSEC   20000
+
 /* A tunnel's report. */
 struct vpn_tunnel_report {
     int64_t generation;         /* SB VPN_Tunnel generation applied. */

@@ -32,6 +32,7 @@
 #include "fatal-signal.h"
 #include "lib/ovn-vpn-nb-idl.h"
 #include "lib/ovn-vpn-sb-idl.h"
+#include "lib/ovn-vpn-status-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -67,6 +68,8 @@ static void sync_cfg(struct ovsdb_idl_loop *nb_loop,
                      struct ovsdb_idl_loop *sb_loop);
 static bool sync_cfg_pending(const struct ovsdb_idl_loop *nb_loop,
                              const struct ovsdb_idl_loop *sb_loop);
+static void add_status_rbac_columns(struct ovsdb_idl *);
+static void sync_status_rbac(struct ovsdb_idl *, struct ovsdb_idl_txn *);
 static unixctl_cb_func northd_exit;
 static unixctl_cb_func northd_pause;
 static unixctl_cb_func northd_resume;
@@ -213,7 +216,14 @@ main(int argc, char *argv[])
         ovsdb_idl_create(nb_db, &nbrec_idl_class, false, true));
     struct ovsdb_idl_loop sb_loop = OVSDB_IDL_LOOP_INITIALIZER(
         ovsdb_idl_create(sb_db, &sbrec_idl_class, false, true));
-    vpn_translator_add_columns(nb_loop.idl, sb_loop.idl);
+    /* The agents' reports: the status database, on the SB's servers (see
+     * ovn-vpn-status(5)).  Only read, but for its RBAC rows: any member
+     * will do. */
+    struct ovsdb_idl_loop status_loop = OVSDB_IDL_LOOP_INITIALIZER(
+        ovsdb_idl_create(sb_db, &vpnstatusrec_idl_class, false, true));
+    ovsdb_idl_set_leader_only(status_loop.idl, false);
+    vpn_translator_add_columns(nb_loop.idl, sb_loop.idl, status_loop.idl);
+    add_status_rbac_columns(status_loop.idl);
     /* "ovn-vpnctl --wait": not tracked, since the translator's work does
      * not depend on it; sb_cfg is only written. */
     ovsdb_idl_add_column(nb_loop.idl, &nbrec_vpn_global_col_nb_cfg);
@@ -221,7 +231,8 @@ main(int argc, char *argv[])
     ovsdb_idl_omit_alert(nb_loop.idl, &nbrec_vpn_global_col_sb_cfg);
     ovsdb_idl_set_lock(sb_loop.idl, VPN_NORTHD_LOCK);
 
-    state.tr = vpn_translator_create(nb_loop.idl, sb_loop.idl);
+    state.tr = vpn_translator_create(nb_loop.idl, sb_loop.idl,
+                                     status_loop.idl);
 
     /* Both connections are leader-only, as ovn-northd's: the lock must be
      * the leader's (each server has its own locks), and NB writes follow
@@ -241,6 +252,7 @@ main(int argc, char *argv[])
     while (!state.exiting) {
         struct ovsdb_idl_txn *nb_txn = ovsdb_idl_loop_run(&nb_loop);
         struct ovsdb_idl_txn *sb_txn = ovsdb_idl_loop_run(&sb_loop);
+        struct ovsdb_idl_txn *status_txn = ovsdb_idl_loop_run(&status_loop);
         long long int now = time_msec();
         vpn_idl_retry_run(&nb_retry, now);
         vpn_idl_retry_run(&sb_retry, now);
@@ -270,6 +282,9 @@ main(int argc, char *argv[])
             vpn_translator_run(state.tr, nb_txn, sb_txn);
             sync_cfg(&nb_loop, &sb_loop);
         }
+        if (active && status_txn) {
+            sync_status_rbac(status_loop.idl, status_txn);
+        }
 
         unixctl_server_run(unixctl);
         unixctl_server_wait(unixctl);
@@ -279,6 +294,7 @@ main(int argc, char *argv[])
 
         int nb_rc = ovsdb_idl_loop_commit_and_wait(&nb_loop);
         int sb_rc = ovsdb_idl_loop_commit_and_wait(&sb_loop);
+        ovsdb_idl_loop_commit_and_wait(&status_loop);
         if (active && (!nb_rc || !sb_rc)) {
             /* A transaction failed: what it carried must be recomputed. */
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
@@ -318,6 +334,7 @@ main(int argc, char *argv[])
     unixctl_server_destroy(unixctl);
     ovsdb_idl_loop_destroy(&nb_loop);
     ovsdb_idl_loop_destroy(&sb_loop);
+    ovsdb_idl_loop_destroy(&status_loop);
     service_stop();
     exit(EXIT_SUCCESS);
 }
@@ -347,6 +364,79 @@ sync_cfg_pending(const struct ovsdb_idl_loop *nb_loop,
 {
     const struct nbrec_vpn_global *g = nbrec_vpn_global_first(nb_loop->idl);
     return g && MIN(nb_loop->cur_cfg, sb_loop->cur_cfg) > g->sb_cfg;
+}
+
+/* The status database's RBAC rows: the role "ovn-controller" (the role
+ * of the SB connections that chassis use) may insert, update and delete
+ * only the Chassis_Report row that bears its certificate's common name.
+ * Without them ovsdb-server would let any client with a role write any
+ * row: it checks nothing in a database without an RBAC_Role table, and
+ * refuses everything to a role that the table lacks. */
+#define STATUS_ROLE "ovn-controller"
+#define STATUS_TABLE "Chassis_Report"
+
+static void
+add_status_rbac_columns(struct ovsdb_idl *status)
+{
+    ovsdb_idl_add_table(status, &vpnstatusrec_table_rbac_role);
+    ovsdb_idl_add_table(status, &vpnstatusrec_table_rbac_permission);
+}
+
+static bool
+status_permission_ok(const struct vpnstatusrec_rbac_permission *perm)
+{
+    return (perm
+            && !strcmp(perm->table, STATUS_TABLE)
+            && perm->n_authorization == 1
+            && !strcmp(perm->authorization[0], "chassis")
+            && perm->insert_delete
+            && perm->n_update == 2
+            && !strcmp(perm->update[0], "heartbeat")
+            && !strcmp(perm->update[1], "report"));
+}
+
+static void
+sync_status_rbac(struct ovsdb_idl *status, struct ovsdb_idl_txn *txn)
+{
+    const struct vpnstatusrec_rbac_role *role = NULL, *r;
+    VPNSTATUSREC_RBAC_ROLE_FOR_EACH (r, status) {
+        if (!strcmp(r->name, STATUS_ROLE) && !role) {
+            role = r;
+        } else {
+            vpnstatusrec_rbac_role_delete(r);
+        }
+    }
+    const struct vpnstatusrec_rbac_permission *perm
+        = (role && role->n_permissions == 1
+           && !strcmp(role->key_permissions[0], STATUS_TABLE)
+           ? role->value_permissions[0] : NULL);
+    const struct vpnstatusrec_rbac_permission *p;
+    VPNSTATUSREC_RBAC_PERMISSION_FOR_EACH (p, status) {
+        if (p != perm || !status_permission_ok(p)) {
+            vpnstatusrec_rbac_permission_delete(p);
+        }
+    }
+    if (role && status_permission_ok(perm)) {
+        return;
+    }
+
+    VLOG_INFO("setting the status database's RBAC role \"%s\"",
+              STATUS_ROLE);
+    perm = vpnstatusrec_rbac_permission_insert(txn);
+    vpnstatusrec_rbac_permission_set_table(perm, STATUS_TABLE);
+    const char *authorization[] = { "chassis" };
+    vpnstatusrec_rbac_permission_set_authorization(perm, authorization, 1);
+    vpnstatusrec_rbac_permission_set_insert_delete(perm, true);
+    const char *update[] = { "heartbeat", "report" };
+    vpnstatusrec_rbac_permission_set_update(perm, update, 2);
+    if (!role) {
+        role = vpnstatusrec_rbac_role_insert(txn);
+        vpnstatusrec_rbac_role_set_name(role, STATUS_ROLE);
+    }
+    const char *key = STATUS_TABLE;
+    struct vpnstatusrec_rbac_permission *value
+        = CONST_CAST(struct vpnstatusrec_rbac_permission *, perm);
+    vpnstatusrec_rbac_role_set_permissions(role, &key, &value, 1);
 }
 
 static void

@@ -14,8 +14,9 @@
  * limitations under the License.
  */
 
-/* Agent liveness, capabilities and reports, from Chassis_Private (see
- * vpn-chassis.h). */
+/* Agent liveness, capabilities and reports, from the status database's
+ * Chassis_Report rows or, for an agent that reports the old way, from
+ * Chassis_Private (see vpn-chassis.h). */
 
 #include <config.h>
 
@@ -25,6 +26,7 @@
 
 #include "hash.h"
 #include "lib/ovn-vpn-sb-idl.h"
+#include "lib/ovn-vpn-status-idl.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/util.h"
 #include "openvswitch/vlog.h"
@@ -47,8 +49,12 @@ struct vpn_chassis {
 
 static struct vpn_chassis *find_chassis(const struct vpn_chassis_set *,
                                         const char *name);
-static void update_chassis(struct vpn_chassis_set *,
-                           const struct sbrec_chassis_private *,
+static void refresh_chassis(struct vpn_chassis_set *, const char *name,
+                            const struct ovsdb_idl *sb,
+                            const struct ovsdb_idl *status,
+                            bool reports_changed, long long int now);
+static void update_chassis(struct vpn_chassis_set *, const char *name,
+                           const char *heartbeat, const struct smap *ids,
                            long long int now);
 static void remove_chassis(struct vpn_chassis_set *, struct vpn_chassis *);
 static void update_reports(struct vpn_chassis_set *, struct vpn_chassis *,
@@ -82,17 +88,34 @@ vpn_chassis_set_destroy(struct vpn_chassis_set *set)
     }
 }
 
-/* Reads every Chassis_Private row of 'sb'.  The number of chassis is small
- * (one row each) and heartbeats change every few seconds anyway, so this
- * looks at all of them; only what changed is reported onwards. */
+/* Adds to 'idl' (the status database's) what vpn_chassis_run() reads. */
+void
+vpn_chassis_add_status_columns(struct ovsdb_idl *status)
+{
+    static const struct ovsdb_idl_column *columns[] = {
+        &vpnstatusrec_chassis_report_col_chassis,
+        &vpnstatusrec_chassis_report_col_heartbeat,
+        &vpnstatusrec_chassis_report_col_report,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(columns); i++) {
+        ovsdb_idl_add_column(status, columns[i]);
+        ovsdb_idl_track_add_column(status, columns[i]);
+    }
+}
+
+/* Reads the agents' rows that changed since the last run (all of them the
+ * first time and after vpn_chassis_reload()): Chassis_Report rows of
+ * 'status' and Chassis_Private rows of 'sb'.  A chassis with a
+ * Chassis_Report row is read from it alone; its Chassis_Private keys, if
+ * any are left from before the status database, are ignored.  Only what
+ * changed is reported onwards; a row of which only the heartbeat changed
+ * costs a comparison, not a pass over its reports. */
 void
 vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
-                long long int now)
+                const struct ovsdb_idl *status, long long int now)
 {
-    /* Only the rows that changed since the last run (all of them the
-     * first time): a heartbeat is one key of a row that may hold a report
-     * for each of a thousand tunnels. */
     const struct sbrec_chassis_private *cp;
+    const struct vpnstatusrec_chassis_report *cr;
     if (!set->initialized) {
         /* A reload follows a time when the translator could not see the
          * agents (a first start, a reconnection after a database failover,
@@ -106,8 +129,11 @@ vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
                 ch->last_change = MAX(ch->last_change, now);
             }
         }
+        VPNSTATUSREC_CHASSIS_REPORT_FOR_EACH (cr, status) {
+            refresh_chassis(set, cr->chassis, sb, status, true, now);
+        }
         SBREC_CHASSIS_PRIVATE_FOR_EACH (cp, sb) {
-            update_chassis(set, cp, now);
+            refresh_chassis(set, cp->name, sb, status, true, now);
         }
         HMAP_FOR_EACH_SAFE (ch, node, &set->chassis) {
             if (!ch->seen) {
@@ -116,15 +142,18 @@ vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
         }
         set->initialized = true;
     } else {
+        VPNSTATUSREC_CHASSIS_REPORT_FOR_EACH_TRACKED (cr, status) {
+            bool reports = (vpnstatusrec_chassis_report_is_deleted(cr)
+                            || vpnstatusrec_chassis_report_is_new(cr)
+                            || vpnstatusrec_chassis_report_is_updated(
+                                   cr, VPNSTATUSREC_CHASSIS_REPORT_COL_REPORT)
+                            || vpnstatusrec_chassis_report_is_updated(
+                                   cr,
+                                   VPNSTATUSREC_CHASSIS_REPORT_COL_CHASSIS));
+            refresh_chassis(set, cr->chassis, sb, status, reports, now);
+        }
         SBREC_CHASSIS_PRIVATE_FOR_EACH_TRACKED (cp, sb) {
-            if (sbrec_chassis_private_is_deleted(cp)) {
-                struct vpn_chassis *ch = find_chassis(set, cp->name);
-                if (ch) {
-                    remove_chassis(set, ch);
-                }
-            } else {
-                update_chassis(set, cp, now);
-            }
+            refresh_chassis(set, cp->name, sb, status, true, now);
         }
     }
 
@@ -230,23 +259,60 @@ find_chassis(const struct vpn_chassis_set *set, const char *name)
     return NULL;
 }
 
-/* Takes in what Chassis_Private row 'cp' says now. */
+/* Brings chassis 'name' in line with its row: its Chassis_Report row in
+ * 'status' if it has one, else its Chassis_Private row in 'sb' if that
+ * holds a heartbeat, else none (no agent, or no more).  'reports_changed'
+ * false says that only the heartbeat can have changed. */
 static void
-update_chassis(struct vpn_chassis_set *set,
-               const struct sbrec_chassis_private *cp, long long int now)
+refresh_chassis(struct vpn_chassis_set *set, const char *name,
+                const struct ovsdb_idl *sb, const struct ovsdb_idl *status,
+                bool reports_changed, long long int now)
 {
-    const char *heartbeat = smap_get(&cp->external_ids, VPN_REPORT_HEARTBEAT);
-    struct vpn_chassis *ch = find_chassis(set, cp->name);
-    if (!heartbeat) {
-        /* No agent (any more) on this chassis. */
-        if (ch) {
-            remove_chassis(set, ch);
+    /* A chassis seen for the first time is read in full. */
+    reports_changed = reports_changed || !find_chassis(set, name);
+
+    const struct vpnstatusrec_chassis_report *cr;
+    VPNSTATUSREC_CHASSIS_REPORT_FOR_EACH (cr, status) {
+        if (!strcmp(cr->chassis, name)) {
+            char heartbeat[32];
+            snprintf(heartbeat, sizeof heartbeat, "%"PRId64, cr->heartbeat);
+            update_chassis(set, name, heartbeat,
+                           reports_changed ? &cr->report : NULL, now);
+            return;
         }
-        return;
     }
+
+    const struct sbrec_chassis_private *cp;
+    SBREC_CHASSIS_PRIVATE_FOR_EACH (cp, sb) {
+        if (!strcmp(cp->name, name)) {
+            const char *heartbeat = smap_get(&cp->external_ids,
+                                             VPN_REPORT_HEARTBEAT);
+            if (heartbeat) {
+                update_chassis(set, name, heartbeat, &cp->external_ids,
+                               now);
+                return;
+            }
+            break;
+        }
+    }
+
+    struct vpn_chassis *ch = find_chassis(set, name);
+    if (ch) {
+        remove_chassis(set, ch);
+    }
+}
+
+/* Takes in what chassis 'name''s row says now: its agent's 'heartbeat',
+ * and the keys 'ids' (NULL: the same as last time). */
+static void
+update_chassis(struct vpn_chassis_set *set, const char *name,
+               const char *heartbeat, const struct smap *ids,
+               long long int now)
+{
+    struct vpn_chassis *ch = find_chassis(set, name);
     if (!ch) {
         ch = xzalloc(sizeof *ch);
-        ch->name = xstrdup(cp->name);
+        ch->name = xstrdup(name);
         ch->heartbeat = xstrdup(heartbeat);
         ch->last_change = now;
         ch->alive = true;
@@ -261,10 +327,13 @@ update_chassis(struct vpn_chassis_set *set,
         ch->last_change = now;
     }
     ch->seen = true;
+    if (!ids) {
+        return;
+    }
 
     struct vpn_caps caps;
     vpn_caps_init(&caps);
-    vpn_caps_from_smap(&caps, &cp->external_ids);
+    vpn_caps_from_smap(&caps, ids);
     if (caps.known != ch->caps.known
         || caps.dh_groups != ch->caps.dh_groups
         || !sset_equals(caps.encryption, ch->caps.encryption)
@@ -275,7 +344,7 @@ update_chassis(struct vpn_chassis_set *set,
     } else {
         vpn_caps_destroy(&caps);
     }
-    update_reports(set, ch, &cp->external_ids);
+    update_reports(set, ch, ids);
 }
 
 static void

@@ -53,8 +53,9 @@ struct vpn_chassis_set {
 
 void vpn_chassis_set_init(struct vpn_chassis_set *);
 void vpn_chassis_set_destroy(struct vpn_chassis_set *);
+void vpn_chassis_add_status_columns(struct ovsdb_idl *status);
 void vpn_chassis_run(struct vpn_chassis_set *, const struct ovsdb_idl *sb,
-                     long long int now);
+                     const struct ovsdb_idl *status, long long int now);
 void vpn_chassis_wait(const struct vpn_chassis_set *);
 void vpn_chassis_reload(struct vpn_chassis_set *);
 void vpn_chassis_clear_changes(struct vpn_chassis_set *);

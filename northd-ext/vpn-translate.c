@@ -77,6 +77,7 @@ struct nd_tunnel {
 struct vpn_translator {
     struct ovsdb_idl *nb;
     struct ovsdb_idl *sb;
+    struct ovsdb_idl *status;   /* OVN_VPN_Status: the agents' reports. */
     struct vpn_chassis_set chassis;
     struct hmap gateways;       /* Contains "struct nd_gateway"s. */
     struct hmap tunnels;        /* Contains "struct nd_tunnel"s. */
@@ -137,7 +138,8 @@ static const struct nbrec_logical_router *find_router(
 /* Registers, before the IDLs connect, the columns the translator reads,
  * with change tracking where a change must trigger work. */
 void
-vpn_translator_add_columns(struct ovsdb_idl *nb, struct ovsdb_idl *sb)
+vpn_translator_add_columns(struct ovsdb_idl *nb, struct ovsdb_idl *sb,
+                           struct ovsdb_idl *status)
 {
     static const struct ovsdb_idl_table_class *whole[] = {
         &nbrec_table_vpn_gateway, &nbrec_table_vpn_peer,
@@ -209,14 +211,17 @@ vpn_translator_add_columns(struct ovsdb_idl *nb, struct ovsdb_idl *sb)
     ovsdb_idl_add_column(sb, &sbrec_chassis_private_col_external_ids);
     ovsdb_idl_track_add_column(sb, &sbrec_chassis_private_col_name);
     ovsdb_idl_track_add_column(sb, &sbrec_chassis_private_col_external_ids);
+    vpn_chassis_add_status_columns(status);
 }
 
 struct vpn_translator *
-vpn_translator_create(struct ovsdb_idl *nb, struct ovsdb_idl *sb)
+vpn_translator_create(struct ovsdb_idl *nb, struct ovsdb_idl *sb,
+                      struct ovsdb_idl *status)
 {
     struct vpn_translator *tr = xzalloc(sizeof *tr);
     tr->nb = nb;
     tr->sb = sb;
+    tr->status = status;
     vpn_chassis_set_init(&tr->chassis);
     hmap_init(&tr->gateways);
     hmap_init(&tr->tunnels);
@@ -317,7 +322,7 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
 
     tr->nb_txn = nb_txn;
     tr->sb_txn = sb_txn;
-    vpn_chassis_run(&tr->chassis, tr->sb, time_msec());
+    vpn_chassis_run(&tr->chassis, tr->sb, tr->status, time_msec());
 
     struct hmapx routers = HMAPX_INITIALIZER(&routers);
     if (!tr->recompute) {
@@ -349,6 +354,7 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
     vpn_chassis_clear_changes(&tr->chassis);
     ovsdb_idl_track_clear(tr->nb);
     ovsdb_idl_track_clear(tr->sb);
+    ovsdb_idl_track_clear(tr->status);
     tr->nb_txn = tr->sb_txn = NULL;
     tr->last_run_usec = time_usec() - start;
     if (full) {

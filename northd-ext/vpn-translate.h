@@ -49,9 +49,11 @@ struct ovsdb_idl;
 struct ovsdb_idl_txn;
 struct vpn_translator;
 
-void vpn_translator_add_columns(struct ovsdb_idl *nb, struct ovsdb_idl *sb);
+void vpn_translator_add_columns(struct ovsdb_idl *nb, struct ovsdb_idl *sb,
+                               struct ovsdb_idl *status);
 struct vpn_translator *vpn_translator_create(struct ovsdb_idl *nb,
-                                             struct ovsdb_idl *sb);
+                                             struct ovsdb_idl *sb,
+                                             struct ovsdb_idl *status);
 void vpn_translator_destroy(struct vpn_translator *);
 
 void vpn_translator_run(struct vpn_translator *,

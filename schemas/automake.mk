@@ -4,11 +4,17 @@ EXTRA_DIST += \
 	schemas/vpn-nb.ovsschema \
 	schemas/vpn-nb.xml \
 	schemas/vpn-sb.ovsschema \
-	schemas/vpn-sb.xml
+	schemas/vpn-sb.xml \
+	schemas/vpn-status.ovsschema \
+	schemas/vpn-status.xml
 
 # The fragments are installed so that "ovn-vpn-ctl upgrade" can re-merge
 # them into a newer OVN's stock schemas after an OVN upgrade.
 dist_pkgdata_DATA += schemas/vpn-nb.ovsschema schemas/vpn-sb.ovsschema
+
+# The status database (OVN_VPN_Status), served beside the SB: a schema of
+# its own, installed as is.
+dist_pkgdata_DATA += schemas/vpn-status.ovsschema
 
 # The merged schemas: stock OVN + VPN tables.
 pkgdata_DATA += ovn-vpn-nb.ovsschema ovn-vpn-sb.ovsschema
@@ -27,8 +33,8 @@ ovn-vpn-sb.ovsschema: $(OVN_SCHEMADIR)/ovn-sb.ovsschema \
 
 # Manual pages for the extension tables, rendered by OVS's ovsdb-doc from
 # the fragment (plus stubs of the stock tables it refers to) and its XML.
-man_MANS += ovn-vpn-nb.5 ovn-vpn-sb.5
-CLEANFILES += ovn-vpn-nb.5 ovn-vpn-sb.5 \
+man_MANS += ovn-vpn-nb.5 ovn-vpn-sb.5 ovn-vpn-status.5
+CLEANFILES += ovn-vpn-nb.5 ovn-vpn-sb.5 ovn-vpn-status.5 \
 	schemas/vpn-nb-doc.ovsschema schemas/vpn-sb-doc.ovsschema
 
 schemas/vpn-nb-doc.ovsschema: $(srcdir)/schemas/vpn-nb.ovsschema \
@@ -52,3 +58,8 @@ ovn-vpn-sb.5: schemas/vpn-sb-doc.ovsschema $(srcdir)/schemas/vpn-sb.xml
 	$(AM_V_GEN)$(OVSDB_DOC) --version=$(VERSION) \
 	    schemas/vpn-sb-doc.ovsschema $(srcdir)/schemas/vpn-sb.xml \
 	    > $@.tmp && mv $@.tmp $@
+ovn-vpn-status.5: $(srcdir)/schemas/vpn-status.ovsschema \
+		$(srcdir)/schemas/vpn-status.xml
+	$(AM_V_GEN)$(OVSDB_DOC) --version=$(VERSION) \
+	    $(srcdir)/schemas/vpn-status.ovsschema \
+	    $(srcdir)/schemas/vpn-status.xml > $@.tmp && mv $@.tmp $@

@@ -124,10 +124,13 @@ for fault in sb nb translator; do
             $(cat $dir/northd.time)
         case $fault in
             sb|nb)
+                # The SB's servers also serve the status database.
+                status=
+                test $fault = nb || status=$c/ovnstatus_db$i.db
                 (cd $c && ovsdb-server --detach --no-chdir -vconsole:err \
                      --pidfile=$c/$victim.pid --log-file=$c/$victim.log \
                      --unixctl=$c/$victim.ctl --remote=punix:$c/$victim.sock \
-                     $c/$victim.db)
+                     $c/$victim.db $status)
                 name=$(ovsdb-tool schema-name $top/ovn-vpn-$fault.ovsschema)
                 until ovs-appctl -t $c/$victim.ctl cluster/status $name \
                         2>/dev/null | grep -qx 'Status: cluster member'; do

@@ -41,7 +41,8 @@ import os
 import subprocess
 import sys
 
-DB_NAMES = {"nb": "OVN_Northbound", "sb": "OVN_Southbound"}
+DB_NAMES = {"nb": "OVN_Northbound", "sb": "OVN_Southbound",
+            "status": "OVN_VPN_Status"}
 
 
 def value(text):
@@ -98,7 +99,9 @@ def cell(row, column):
 
 
 def remote(db):
-    return os.environ["OVN_%s_DB" % db.upper()]
+    # The status database is served beside the SB.
+    name = "SB" if db == "status" else db.upper()
+    return os.environ["OVN_%s_DB" % name]
 
 
 def transact(db, ops, read_only=False):
