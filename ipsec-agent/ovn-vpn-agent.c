@@ -63,6 +63,7 @@
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
+#include "uuid.h"
 #include "vpn-dirs.h"
 #include "vpn-exec.h"
 #include "vpn-params.h"
@@ -132,8 +133,11 @@ struct agent {
     unsigned int reports_seqno;         /* Sum of the VPN tables'. */
     unsigned int chassis_seqno;         /* The report rows' table. */
     long long int next_counter_report;  /* A deferred counter is due. */
+    struct sset monitored_gateways;     /* UUIDs in the VPN_Tunnel cond. */
+    bool tunnel_cond_set;               /* That condition was set. */
     bool to_status_db;                  /* Reports go to OVN_VPN_Status. */
     long long int migrate_until;        /* Old heartbeat beats until. */
+    long long int legacy_after;         /* Chassis_Private from then. */
 };
 
 /* The row that this chassis's reports go to: its Chassis_Report in the
@@ -166,6 +170,7 @@ static bool find_report_row(struct agent *, const struct ovsdb_idl *sb,
                             struct report_row *);
 static void set_report_conditions(const struct agent *, struct ovsdb_idl *sb,
                                   struct ovsdb_idl *status);
+static void update_tunnel_condition(struct agent *, struct ovsdb_idl *sb);
 static void sync_gateways(struct agent *, const struct ovsdb_idl *sb,
                           const struct ovsdb_idl *ovs,
                           struct ovsdb_idl_txn *ovs_txn);
@@ -188,6 +193,7 @@ main(int argc, char *argv[])
     memset(&agent, 0, sizeof agent);
     shash_init(&agent.gateways);
     shash_init(&agent.reports);
+    sset_init(&agent.monitored_gateways);
     vpn_caps_init(&agent.caps);
 
     fatal_ignore_sigpipe();
@@ -308,6 +314,9 @@ main(int argc, char *argv[])
 
         struct ovsdb_idl_txn *sb_txn = ovsdb_idl_loop_run(&sb_loop);
         struct ovsdb_idl_txn *status_txn = ovsdb_idl_loop_run(&status_loop);
+        if (agent.chassis) {
+            update_tunnel_condition(&agent, sb_loop.idl);
+        }
 
         /* With the SB unreachable, the last known gateways keep running:
          * tunnels stay up across an SB outage. */
@@ -384,6 +393,7 @@ main(int argc, char *argv[])
     ovsdb_idl_loop_destroy(&ovs_loop);
     ovsdb_idl_loop_destroy(&sb_loop);
     ovsdb_idl_loop_destroy(&status_loop);
+    sset_destroy(&agent.monitored_gateways);
     free(sb_remote);
     service_stop();
     exit(EXIT_SUCCESS);
@@ -1120,6 +1130,16 @@ find_report_row(struct agent *agent, const struct ovsdb_idl *sb,
         VLOG_INFO("reporting to the status database (OVN_VPN_Status)");
     }
     if (!agent->to_status_db) {
+        /* The status database and the SB are on the same servers: give it
+         * time to answer before reporting where stock ovn-northd pays for
+         * every write. */
+        if (!agent->legacy_after) {
+            agent->legacy_after = now + VPN_REPORT_STATUS_WAIT_MSEC;
+        }
+        if (now < agent->legacy_after) {
+            poll_timer_wait_until(agent->legacy_after);
+            return false;
+        }
         row->cp = find_chassis_private(sb, agent->chassis);
         /* ovn-controller creates it; wait. */
         return row->cp && sb_txn;
@@ -1161,9 +1181,10 @@ find_report_row(struct agent *agent, const struct ovsdb_idl *sb,
     return true;
 }
 
-/* Monitors, in the SB's Chassis_Private and the status database's
- * Chassis_Report, only this chassis's row: every other chassis's
- * heartbeats would otherwise reach every agent. */
+/* Monitors, in the SB's Chassis_Private and VPN_Gateway and the status
+ * database's Chassis_Report, only this chassis's rows, as ovn-controller
+ * does with ovn-monitor-all=false: every other chassis's heartbeats and
+ * gateways would otherwise reach every agent. */
 static void
 set_report_conditions(const struct agent *agent, struct ovsdb_idl *sb,
                       struct ovsdb_idl *status)
@@ -1174,10 +1195,50 @@ set_report_conditions(const struct agent *agent, struct ovsdb_idl *sb,
     ovsdb_idl_condition_destroy(&cond);
 
     ovsdb_idl_condition_init(&cond);
+    sbrec_vpn_gateway_add_clause_chassis(&cond, OVSDB_F_EQ,
+                                         agent->chassis);
+    sbrec_vpn_gateway_set_condition(sb, &cond);
+    ovsdb_idl_condition_destroy(&cond);
+
+    ovsdb_idl_condition_init(&cond);
     vpnstatusrec_chassis_report_add_clause_chassis(&cond, OVSDB_F_EQ,
                                                    agent->chassis);
     vpnstatusrec_chassis_report_set_condition(status, &cond);
     ovsdb_idl_condition_destroy(&cond);
+}
+
+/* Monitors the VPN_Tunnel rows of this chassis's gateways only. */
+static void
+update_tunnel_condition(struct agent *agent, struct ovsdb_idl *sb)
+{
+    struct sset gateways = SSET_INITIALIZER(&gateways);
+    const struct sbrec_vpn_gateway *gw;
+    SBREC_VPN_GATEWAY_FOR_EACH (gw, sb) {
+        if (gw->chassis && !strcmp(gw->chassis, agent->chassis)) {
+            char *uuid = xasprintf(UUID_FMT, UUID_ARGS(&gw->header_.uuid));
+            sset_add(&gateways, uuid);
+            free(uuid);
+        }
+    }
+    if (agent->tunnel_cond_set
+        && sset_equals(&gateways, &agent->monitored_gateways)) {
+        sset_destroy(&gateways);
+        return;
+    }
+
+    /* No clause (no gateway here): no tunnel. */
+    struct ovsdb_idl_condition cond = OVSDB_IDL_CONDITION_INIT(&cond);
+    SBREC_VPN_GATEWAY_FOR_EACH (gw, sb) {
+        if (gw->chassis && !strcmp(gw->chassis, agent->chassis)) {
+            sbrec_vpn_tunnel_add_clause_gateway(&cond, OVSDB_F_EQ,
+                                                &gw->header_.uuid);
+        }
+    }
+    sbrec_vpn_tunnel_set_condition(sb, &cond);
+    ovsdb_idl_condition_destroy(&cond);
+    agent->tunnel_cond_set = true;
+    sset_swap(&gateways, &agent->monitored_gateways);
+    sset_destroy(&gateways);
 }
 
 static const struct sbrec_chassis_private *

@@ -64,6 +64,11 @@ struct vpn_tunnel_params;
  * sees the agent stop. */
 #define VPN_REPORT_MIGRATE_MSEC   20000
 
+/* An agent that has reached the SB waits this long to reach the status
+ * database on the same servers before it concludes that they do not serve
+ * one and reports in Chassis_Private instead. */
+#define VPN_REPORT_STATUS_WAIT_MSEC 3000
+
 /* A tunnel's report. */
 struct vpn_tunnel_report {
     int64_t generation;         /* SB VPN_Tunnel generation applied. */

@@ -378,8 +378,14 @@ sync_cfg_pending(const struct ovsdb_idl_loop *nb_loop,
 static void
 add_status_rbac_columns(struct ovsdb_idl *status)
 {
-    ovsdb_idl_add_table(status, &vpnstatusrec_table_rbac_role);
-    ovsdb_idl_add_table(status, &vpnstatusrec_table_rbac_permission);
+    static const struct ovsdb_idl_table_class *tables[] = {
+        &vpnstatusrec_table_rbac_role, &vpnstatusrec_table_rbac_permission,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+        for (size_t j = 0; j < tables[i]->n_columns; j++) {
+            ovsdb_idl_add_column(status, &tables[i]->columns[j]);
+        }
+    }
 }
 
 static bool
