@@ -135,6 +135,7 @@ struct agent {
     long long int next_counter_report;  /* A deferred counter is due. */
     struct sset monitored_gateways;     /* UUIDs in the VPN_Tunnel cond. */
     bool tunnel_cond_set;               /* That condition was set. */
+    unsigned int sb_cond_seqno;         /* SB conditions all acked then. */
     bool to_status_db;                  /* Reports go to OVN_VPN_Status. */
     long long int migrate_until;        /* Old heartbeat beats until. */
     long long int legacy_after;         /* Chassis_Private from then. */
@@ -168,7 +169,7 @@ static bool find_report_row(struct agent *, const struct ovsdb_idl *sb,
                             const struct ovsdb_idl *status,
                             struct ovsdb_idl_txn *status_txn,
                             struct report_row *);
-static void set_report_conditions(const struct agent *, struct ovsdb_idl *sb,
+static void set_report_conditions(struct agent *, struct ovsdb_idl *sb,
                                   struct ovsdb_idl *status);
 static void update_tunnel_condition(struct agent *, struct ovsdb_idl *sb);
 static void sync_gateways(struct agent *, const struct ovsdb_idl *sb,
@@ -314,15 +315,20 @@ main(int argc, char *argv[])
 
         struct ovsdb_idl_txn *sb_txn = ovsdb_idl_loop_run(&sb_loop);
         struct ovsdb_idl_txn *status_txn = ovsdb_idl_loop_run(&status_loop);
-        if (agent.chassis) {
+        if (agent.chassis && ovsdb_idl_has_ever_connected(sb_loop.idl)) {
             update_tunnel_condition(&agent, sb_loop.idl);
         }
 
         /* With the SB unreachable, the last known gateways keep running:
          * tunnels stay up across an SB outage. */
+        /* Only on a complete view: while the server has not yet applied
+         * a new monitoring condition, a gateway may show without its
+         * tunnels (as ovn-controller waits for its condition seqno). */
         if (agent.chassis && sb_remote
             && ovsdb_idl_has_ever_connected(sb_loop.idl)
-            && ovsdb_idl_has_ever_connected(ovs_loop.idl)) {
+            && ovsdb_idl_has_ever_connected(ovs_loop.idl)
+            && (ovsdb_idl_get_condition_seqno(sb_loop.idl)
+                == agent.sb_cond_seqno)) {
             sync_gateways(&agent, sb_loop.idl, ovs_loop.idl, ovs_txn);
             sync_reports(&agent, sb_loop.idl, sb_txn, status_loop.idl,
                          status_txn);
@@ -1186,7 +1192,7 @@ find_report_row(struct agent *agent, const struct ovsdb_idl *sb,
  * does with ovn-monitor-all=false: every other chassis's heartbeats and
  * gateways would otherwise reach every agent. */
 static void
-set_report_conditions(const struct agent *agent, struct ovsdb_idl *sb,
+set_report_conditions(struct agent *agent, struct ovsdb_idl *sb,
                       struct ovsdb_idl *status)
 {
     struct ovsdb_idl_condition cond = OVSDB_IDL_CONDITION_INIT(&cond);
@@ -1197,7 +1203,7 @@ set_report_conditions(const struct agent *agent, struct ovsdb_idl *sb,
     ovsdb_idl_condition_init(&cond);
     sbrec_vpn_gateway_add_clause_chassis(&cond, OVSDB_F_EQ,
                                          agent->chassis);
-    sbrec_vpn_gateway_set_condition(sb, &cond);
+    agent->sb_cond_seqno = sbrec_vpn_gateway_set_condition(sb, &cond);
     ovsdb_idl_condition_destroy(&cond);
 
     ovsdb_idl_condition_init(&cond);
@@ -1234,7 +1240,7 @@ update_tunnel_condition(struct agent *agent, struct ovsdb_idl *sb)
                                                 &gw->header_.uuid);
         }
     }
-    sbrec_vpn_tunnel_set_condition(sb, &cond);
+    agent->sb_cond_seqno = sbrec_vpn_tunnel_set_condition(sb, &cond);
     ovsdb_idl_condition_destroy(&cond);
     agent->tunnel_cond_set = true;
     sset_swap(&gateways, &agent->monitored_gateways);
