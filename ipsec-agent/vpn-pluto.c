@@ -1085,18 +1085,43 @@ pluto_start(struct vpn_pluto *pluto)
         return false;
     }
 
-    /* The NSS database, once. */
+    /* The NSS database, once.  It is made in a directory of its own and
+     * renamed into place only when complete: a certutil killed halfway
+     * (it takes seconds on an emulated machine) left a database that
+     * pluto could not open, and that was never made again. */
     char *cert_db = xasprintf("%s/cert9.db", pluto->nss_dir);
     bool have_nss = !access(cert_db, F_OK);
     free(cert_db);
     if (!have_nss) {
-        char *db = xasprintf("sql:%s", pluto->nss_dir);
-        char *argv[] = { CERTUTIL_BIN, "-N", "-d", db, "--empty-password",
-                         NULL };
-        struct ds out = DS_EMPTY_INITIALIZER;
-        char *error = run_command(argv, &out);
-        free(db);
-        ds_destroy(&out);
+        char *tmp = xasprintf("%s.new", pluto->nss_dir);
+        nftw(tmp, remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS);
+        char *error = NULL;
+        if (mkdir(tmp, 0700)) {
+            error = xasprintf("%s: cannot create directory (%s)", tmp,
+                              ovs_strerror(errno));
+        } else {
+            char *db = xasprintf("sql:%s", tmp);
+            char *argv[] = { CERTUTIL_BIN, "-N", "-d", db,
+                             "--empty-password", NULL };
+            struct ds out = DS_EMPTY_INITIALIZER;
+            error = vpn_exec(argv, NULL, VPN_PLUTO_NSS_TIMEOUT_MSEC, &out,
+                             &out);
+            free(db);
+            ds_destroy(&out);
+        }
+        if (!error) {
+            /* What is there (an empty directory, or the rest of a
+             * database that was never completed) holds nothing of use. */
+            nftw(pluto->nss_dir, remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS);
+        }
+        if (!error && rename(tmp, pluto->nss_dir)) {
+            error = xasprintf("%s: cannot move into place (%s)", tmp,
+                              ovs_strerror(errno));
+        }
+        if (error) {
+            nftw(tmp, remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS);
+        }
+        free(tmp);
         if (error) {
             pluto_set_error(pluto, "cannot create NSS database in %s: %s",
                             pluto->nss_dir, error);

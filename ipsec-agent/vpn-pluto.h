@@ -113,6 +113,7 @@ struct vpn_tunnel_params;
 #define VPN_PLUTO_POLL_MSEC         1000    /* Status poll interval. */
 #define VPN_PLUTO_RETRY_MSEC        12000   /* Re-initiation interval. */
 #define VPN_PLUTO_CMD_TIMEOUT_MSEC  5000    /* Per addconn/whack/... */
+#define VPN_PLUTO_NSS_TIMEOUT_MSEC  30000   /* certutil, once a gateway. */
 #define VPN_PLUTO_START_TIMEOUT_MSEC 10000  /* Start to control socket. */
 #define VPN_PLUTO_BACKOFF_MIN_MSEC  1000    /* First restart delay. */
 #define VPN_PLUTO_BACKOFF_MAX_MSEC  32000   /* Longest restart delay. */
