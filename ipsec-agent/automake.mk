@@ -2,6 +2,8 @@
 
 noinst_LIBRARIES += ipsec-agent/libvpnpluto.a
 ipsec_agent_libvpnpluto_a_SOURCES = \
+	ipsec-agent/vpn-beat.c \
+	ipsec-agent/vpn-beat.h \
 	ipsec-agent/vpn-pluto.c \
 	ipsec-agent/vpn-pluto.h
 

@@ -65,6 +65,7 @@
 #include "util.h"
 #include "uuid.h"
 #include "vpn-dirs.h"
+#include "vpn-beat.h"
 #include "vpn-exec.h"
 #include "vpn-params.h"
 #include "vpn-plumb.h"
@@ -121,7 +122,9 @@ struct agent {
     struct shash gateways;      /* Contains "struct agent_gateway"s. */
     struct shash reports;       /* Report key -> "struct agent_report". */
     struct vpn_caps caps;
-    int64_t heartbeat;
+    struct vpn_beat *beat;      /* The heartbeat, in its own thread. */
+    int64_t legacy_heartbeat;   /* In Chassis_Private, without the status
+                                 * database or while moving to it. */
     long long int next_heartbeat;
     bool swept;                 /* Stale plutos of an earlier run gone. */
 
@@ -240,6 +243,10 @@ main(int argc, char *argv[])
 
     daemonize_complete();
 
+    /* From here on, the heartbeat beats whatever the main loop waits
+     * for. */
+    agent.beat = vpn_beat_create(true);
+
     /* The local Open_vSwitch database: configuration and the gateways'
      * ports. */
     struct ovsdb_idl_loop ovs_loop = OVSDB_IDL_LOOP_INITIALIZER(
@@ -272,10 +279,12 @@ main(int argc, char *argv[])
     struct ovsdb_idl_loop status_loop = OVSDB_IDL_LOOP_INITIALIZER(
         ovsdb_idl_create_unconnected(&vpnstatusrec_idl_class, false));
     ovsdb_idl_set_leader_only(status_loop.idl, false);
-    for (size_t i = 0; i < vpnstatusrec_table_chassis_report.n_columns; i++) {
-        ovsdb_idl_add_column(status_loop.idl,
-                             &vpnstatusrec_table_chassis_report.columns[i]);
-    }
+    /* Not the heartbeat: vpn-beat writes it over a connection of its own,
+     * and its changes need not wake up the main loop. */
+    ovsdb_idl_add_column(status_loop.idl,
+                         &vpnstatusrec_chassis_report_col_chassis);
+    ovsdb_idl_add_column(status_loop.idl,
+                         &vpnstatusrec_chassis_report_col_report);
     char *sb_remote = NULL;
 
     while (!agent.exiting) {
@@ -303,6 +312,7 @@ main(int argc, char *argv[])
             free(agent.chassis);
             agent.chassis = xstrdup(chassis);
             VLOG_INFO("chassis name: %s", agent.chassis);
+            vpn_beat_set_chassis(agent.beat, agent.chassis);
             set_report_conditions(&agent, sb_loop.idl, status_loop.idl);
         }
         if (remote && !nullable_string_is_equal(remote, sb_remote)) {
@@ -310,6 +320,7 @@ main(int argc, char *argv[])
             sb_remote = xstrdup(remote);
             ovsdb_idl_set_remote(sb_loop.idl, sb_remote, true);
             ovsdb_idl_set_remote(status_loop.idl, sb_remote, true);
+            vpn_beat_set_remote(agent.beat, sb_remote);
             VLOG_INFO("OVN SB: %s", sb_remote);
         }
 
@@ -343,6 +354,7 @@ main(int argc, char *argv[])
 
         unixctl_server_run(unixctl);
         unixctl_server_wait(unixctl);
+        vpn_beat_progress(agent.beat);
         if (agent.exiting) {
             poll_immediate_wake();
         }
@@ -394,6 +406,7 @@ main(int argc, char *argv[])
         }
     }
 
+    vpn_beat_destroy(agent.beat);
     vpn_plumb_destroy(agent.plumb);
     unixctl_server_destroy(unixctl);
     ovsdb_idl_loop_destroy(&ovs_loop);
@@ -974,8 +987,9 @@ report_differs_beyond_counters(const char *a, const char *b)
 
 /* Writes into this chassis's report row (struct report_row), with
  * per-key mutations in one transaction, every report that changed: state
- * changes at once, counters at most every COUNTER_REPORT_MSEC, the
- * heartbeat every VPN_REPORT_HEARTBEAT_MSEC. */
+ * changes at once, counters at most every COUNTER_REPORT_MSEC, and in
+ * Chassis_Private (where vpn-beat does not beat) the heartbeat every
+ * VPN_REPORT_HEARTBEAT_MSEC. */
 static void
 sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
              struct ovsdb_idl_txn *sb_txn, const struct ovsdb_idl *status,
@@ -991,8 +1005,9 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
 
     /* The tunnels' reports only if something they depend on changed: the
      * SB's VPN rows, a pluto's view, a deferred counter, or our keys in
-     * the report row.  That row changes with every heartbeat, which only
-     * makes us check that our keys hold what we last wrote. */
+     * the report row.  A Chassis_Private row changes with every
+     * heartbeat, which only makes us check that our keys hold what we
+     * last wrote. */
     unsigned int reports_seqno
         = (ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_gateway)
            + ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_tunnel));
@@ -1083,19 +1098,14 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     }
     smap_destroy(&want);
 
-    if (now >= agent->next_heartbeat) {
-        agent->heartbeat++;
-        if (row.cr) {
-            vpnstatusrec_chassis_report_set_heartbeat(row.cr,
-                                                      agent->heartbeat);
-        }
-        const struct sbrec_chassis_private *cp = row.cr ? row.legacy : row.cp;
-        if (cp) {
-            char *value = xasprintf("%"PRId64, agent->heartbeat);
-            sbrec_chassis_private_update_external_ids_setkey(
-                cp, VPN_REPORT_HEARTBEAT, value);
-            free(value);
-        }
+    const struct sbrec_chassis_private *cp = row.cr ? row.legacy : row.cp;
+    if (!cp) {
+        agent->next_heartbeat = 0;
+    } else if (now >= agent->next_heartbeat) {
+        char *value = xasprintf("%"PRId64, ++agent->legacy_heartbeat);
+        sbrec_chassis_private_update_external_ids_setkey(
+            cp, VPN_REPORT_HEARTBEAT, value);
+        free(value);
         agent->next_heartbeat = now + VPN_REPORT_HEARTBEAT_MSEC;
     }
 }
@@ -1175,13 +1185,8 @@ find_report_row(struct agent *agent, const struct ovsdb_idl *sb,
     }
     row->cr = find_chassis_report(status, agent->chassis);
     if (!row->cr) {
-        /* Created with the first heartbeat; the reports follow once the
-         * server has it. */
-        const struct vpnstatusrec_chassis_report *cr
-            = vpnstatusrec_chassis_report_insert(status_txn);
-        vpnstatusrec_chassis_report_set_chassis(cr, agent->chassis);
-        vpnstatusrec_chassis_report_set_heartbeat(cr, ++agent->heartbeat);
-        agent->next_heartbeat = now + VPN_REPORT_HEARTBEAT_MSEC;
+        /* vpn-beat creates it with the first heartbeat; the reports
+         * follow once the server has it. */
         return false;
     }
     return true;
@@ -1295,7 +1300,7 @@ agent_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct ds s = DS_EMPTY_INITIALIZER;
     ds_put_format(&s, "chassis: %s\n",
                   agent->chassis ? agent->chassis : "(unknown)");
-    ds_put_format(&s, "heartbeat: %"PRId64"\n", agent->heartbeat);
+    vpn_beat_format_status(agent->beat, &s);
     ds_put_format(&s, "reports to: %s\n",
                   agent->to_status_db ? "OVN_VPN_Status Chassis_Report"
                   : "OVN_Southbound Chassis_Private");

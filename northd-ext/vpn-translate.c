@@ -56,6 +56,8 @@ struct nd_gateway {
     /* Computed by the last sync of its VPC. */
     char *error;                /* NULL if valid. */
     char *chassis;              /* Where it runs, or NULL. */
+    bool held;                  /* 'chassis' is silent but no other
+                                 * candidate is alive to take over. */
     ovs_be32 internal_ip;
     struct eth_addr mac;
     struct vpn_nb_subnet subnet;
@@ -1063,6 +1065,19 @@ choose_mac(const struct nbrec_vpn_gateway *gw,
     return mac;
 }
 
+/* Returns true if 'name' may run 'gw': one of its candidates, or any
+ * chassis for a gateway that names none. */
+static bool
+is_candidate(const struct nbrec_vpn_gateway *gw, const char *name)
+{
+    for (size_t i = 0; i < gw->n_chassis; i++) {
+        if (!strcmp(gw->key_chassis[i], name)) {
+            return true;
+        }
+    }
+    return !gw->n_chassis;
+}
+
 /* Placement: the highest-priority candidate chassis with a live agent whose
  * libreswan accepts every valid tunnel of the gateway; if none accepts them
  * all, the highest-priority live one (the tunnels it refuses get an
@@ -1832,12 +1847,22 @@ gateway_status(const struct vpn_translator *tr,
     if (value && vpn_report_gateway_parse(value, &r)) {
         smap_add(status, "state", !strcmp(r.state, "running") ? "running"
                                                                : "error");
-        if (r.reason[0]) {
+        if (g->held) {
+            smap_add_format(status, "reason", "chassis: the ovn-vpn-agent "
+                            "of %s is silent and no other candidate "
+                            "chassis has a live one: the gateway stays "
+                            "there", g->chassis);
+        } else if (r.reason[0]) {
             smap_add(status, "reason", r.reason);
         }
         vpn_report_gateway_destroy(&r);
     } else {
         smap_add(status, "state", "creating");
+        if (g->held) {
+            smap_add_format(status, "reason", "chassis: the ovn-vpn-agent "
+                            "of %s is silent and no other candidate "
+                            "chassis has a live one", g->chassis);
+        }
     }
 }
 
@@ -1940,8 +1965,26 @@ sync_router(struct vpn_translator *tr, const struct nbrec_logical_router *lr)
                                tunnels[j]->n_local_cidrs);
             }
         }
-        free(g->chassis);
+        char *previous = g->chassis;
+        if (!previous) {
+            /* After a restart: where the last instance put it. */
+            const struct sbrec_vpn_gateway *old
+                = lookup_sb_gateway(tr, gw->name);
+            previous = old ? nullable_xstrdup(old->chassis) : NULL;
+        }
         g->chassis = g->error ? NULL : place_gateway(tr, gw, mine, n_mine);
+        g->held = false;
+        if (!g->chassis && !g->error && previous
+            && is_candidate(gw, previous)) {
+            /* A gateway moves only when another chassis takes it over:
+             * with no live candidate, it stays where it runs (its agent
+             * may only be slow, and tearing down its tunnels would help
+             * nobody). */
+            g->chassis = previous;
+            previous = NULL;
+            g->held = true;
+        }
+        free(previous);
         free(mine);
 
         sync_gateway_nb(tr, gw, g);
