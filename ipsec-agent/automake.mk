@@ -5,7 +5,9 @@ ipsec_agent_libvpnpluto_a_SOURCES = \
 	ipsec-agent/vpn-beat.c \
 	ipsec-agent/vpn-beat.h \
 	ipsec-agent/vpn-pluto.c \
-	ipsec-agent/vpn-pluto.h
+	ipsec-agent/vpn-pluto.h \
+	ipsec-agent/vpn-reporter.c \
+	ipsec-agent/vpn-reporter.h
 
 AM_CPPFLAGS += -I $(top_srcdir)/ipsec-agent
 

@@ -70,14 +70,11 @@
 #include "vpn-params.h"
 #include "vpn-plumb.h"
 #include "vpn-pluto.h"
+#include "vpn-reporter.h"
 #include "vpn-report.h"
 #include "vpn-swan-status.h"
 
 VLOG_DEFINE_THIS_MODULE(ovn_vpn_agent);
-
-/* Counters change with every packet: they are reported at most this
- * often, state changes at once. */
-#define COUNTER_REPORT_MSEC 5000
 
 static char *ovs_remote;
 static const char *sb_remote_option;
@@ -108,51 +105,22 @@ struct gateway_tunnels {
     size_t n, allocated;
 };
 
-/* What the agent last wrote for a report key, and when. */
-struct agent_report {
-    char *value;
-    long long int written;      /* time_msec() of the write. */
-};
-
 struct agent {
     bool exiting;
     bool cleanup;               /* "exit --cleanup": tear everything down. */
     char *chassis;              /* This chassis's name. */
     struct vpn_plumb *plumb;
     struct shash gateways;      /* Contains "struct agent_gateway"s. */
-    struct shash reports;       /* Report key -> "struct agent_report". */
     struct vpn_caps caps;
     struct vpn_beat *beat;      /* The heartbeat, in its own thread. */
-    int64_t legacy_heartbeat;   /* In Chassis_Private, without the status
-                                 * database or while moving to it. */
-    long long int next_heartbeat;
+    struct vpn_reporter reporter;       /* Where and how it reports. */
     bool swept;                 /* Stale plutos of an earlier run gone. */
 
-    /* What sync_gateways() and sync_reports() last saw: with thousands of
-     * tunnels, rendering every conn and formatting every report in each
-     * iteration of the main loop would cost more than the work itself. */
+    /* What sync_gateways() last saw: with thousands of tunnels,
+     * rendering every conn in each iteration of the main loop would cost
+     * more than the work itself. */
     unsigned int gateways_seqno;        /* SB VPN_Gateway table. */
     unsigned int tunnels_seqno;         /* SB VPN_Tunnel table. */
-    unsigned int reports_seqno;         /* Sum of the VPN tables'. */
-    unsigned int chassis_seqno;         /* The report rows' table. */
-    long long int next_counter_report;  /* A deferred counter is due. */
-    struct sset monitored_gateways;     /* UUIDs in the VPN_Tunnel cond. */
-    bool tunnel_cond_set;               /* That condition was set. */
-    unsigned int sb_cond_seqno;         /* SB conditions all acked then. */
-    bool to_status_db;                  /* Reports go to OVN_VPN_Status. */
-    long long int migrate_until;        /* Old heartbeat beats until. */
-    long long int legacy_after;         /* Chassis_Private from then. */
-};
-
-/* The row that this chassis's reports go to: its Chassis_Report in the
- * status database, or (without one) its Chassis_Private in the SB. */
-struct report_row {
-    const struct vpnstatusrec_chassis_report *cr;
-    const struct sbrec_chassis_private *cp;
-
-    /* Moving from Chassis_Private to Chassis_Report: the old row, whose
-     * heartbeat still beats (VPN_REPORT_MIGRATE_MSEC). */
-    const struct sbrec_chassis_private *legacy;
 };
 
 static unixctl_cb_func agent_exit;
@@ -163,18 +131,6 @@ static unixctl_cb_func agent_recompute;
 
 static void parse_options(int argc, char *argv[]);
 OVS_NO_RETURN static void usage(void);
-static const struct sbrec_chassis_private *find_chassis_private(
-    const struct ovsdb_idl *, const char *name);
-static const struct vpnstatusrec_chassis_report *find_chassis_report(
-    const struct ovsdb_idl *, const char *name);
-static bool find_report_row(struct agent *, const struct ovsdb_idl *sb,
-                            struct ovsdb_idl_txn *sb_txn,
-                            const struct ovsdb_idl *status,
-                            struct ovsdb_idl_txn *status_txn,
-                            struct report_row *);
-static void set_report_conditions(struct agent *, struct ovsdb_idl *sb,
-                                  struct ovsdb_idl *status);
-static void update_tunnel_condition(struct agent *, struct ovsdb_idl *sb);
 static void sync_gateways(struct agent *, const struct ovsdb_idl *sb,
                           const struct ovsdb_idl *ovs,
                           struct ovsdb_idl_txn *ovs_txn);
@@ -182,7 +138,6 @@ static void sync_reports(struct agent *, const struct ovsdb_idl *sb,
                          struct ovsdb_idl_txn *sb_txn,
                          const struct ovsdb_idl *status,
                          struct ovsdb_idl_txn *status_txn);
-static bool tunnel_reports_intact(const struct agent *, const struct smap *);
 static void sweep_stale_plutos(struct agent *);
 static void collect_tunnels(const struct agent *, const struct ovsdb_idl *sb,
                             struct shash *by_gateway);
@@ -196,8 +151,7 @@ main(int argc, char *argv[])
     struct agent agent;
     memset(&agent, 0, sizeof agent);
     shash_init(&agent.gateways);
-    shash_init(&agent.reports);
-    sset_init(&agent.monitored_gateways);
+    vpn_reporter_init(&agent.reporter);
     vpn_caps_init(&agent.caps);
 
     fatal_ignore_sigpipe();
@@ -262,29 +216,13 @@ main(int argc, char *argv[])
      * pass writes on to the leader), so that a leader election does not
      * cut the agent off while it reconnects to the new leader. */
     ovsdb_idl_set_leader_only(sb_loop.idl, false);
-    static const struct ovsdb_idl_table_class *sb_tables[] = {
-        &sbrec_table_vpn_gateway, &sbrec_table_vpn_tunnel,
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(sb_tables); i++) {
-        for (size_t j = 0; j < sb_tables[i]->n_columns; j++) {
-            ovsdb_idl_add_column(sb_loop.idl, &sb_tables[i]->columns[j]);
-        }
-    }
-    ovsdb_idl_add_column(sb_loop.idl, &sbrec_chassis_private_col_name);
-    ovsdb_idl_add_column(sb_loop.idl,
-                         &sbrec_chassis_private_col_external_ids);
 
     /* The status database, on the SB's servers: this chassis's row only
-     * (set_report_conditions()), from any member. */
+     * (vpn_reporter_set_chassis()), from any member. */
     struct ovsdb_idl_loop status_loop = OVSDB_IDL_LOOP_INITIALIZER(
         ovsdb_idl_create_unconnected(&vpnstatusrec_idl_class, false));
     ovsdb_idl_set_leader_only(status_loop.idl, false);
-    /* Not the heartbeat: vpn-beat writes it over a connection of its own,
-     * and its changes need not wake up the main loop. */
-    ovsdb_idl_add_column(status_loop.idl,
-                         &vpnstatusrec_chassis_report_col_chassis);
-    ovsdb_idl_add_column(status_loop.idl,
-                         &vpnstatusrec_chassis_report_col_report);
+    vpn_reporter_add_columns(sb_loop.idl, status_loop.idl);
     char *sb_remote = NULL;
 
     while (!agent.exiting) {
@@ -313,7 +251,8 @@ main(int argc, char *argv[])
             agent.chassis = xstrdup(chassis);
             VLOG_INFO("chassis name: %s", agent.chassis);
             vpn_beat_set_chassis(agent.beat, agent.chassis);
-            set_report_conditions(&agent, sb_loop.idl, status_loop.idl);
+            vpn_reporter_set_chassis(&agent.reporter, agent.chassis,
+                                     sb_loop.idl, status_loop.idl);
         }
         if (remote && !nullable_string_is_equal(remote, sb_remote)) {
             free(sb_remote);
@@ -327,7 +266,8 @@ main(int argc, char *argv[])
         struct ovsdb_idl_txn *sb_txn = ovsdb_idl_loop_run(&sb_loop);
         struct ovsdb_idl_txn *status_txn = ovsdb_idl_loop_run(&status_loop);
         if (agent.chassis && ovsdb_idl_has_ever_connected(sb_loop.idl)) {
-            update_tunnel_condition(&agent, sb_loop.idl);
+            vpn_reporter_update_tunnel_condition(&agent.reporter,
+                                                 sb_loop.idl);
         }
 
         /* With the SB unreachable, the last known gateways keep running:
@@ -335,11 +275,8 @@ main(int argc, char *argv[])
         /* Only on a complete view: while the server has not yet applied
          * a new monitoring condition, a gateway may show without its
          * tunnels (as ovn-controller waits for its condition seqno). */
-        if (agent.chassis && sb_remote
-            && ovsdb_idl_has_ever_connected(sb_loop.idl)
-            && ovsdb_idl_has_ever_connected(ovs_loop.idl)
-            && (ovsdb_idl_get_condition_seqno(sb_loop.idl)
-                == agent.sb_cond_seqno)) {
+        if (sb_remote && ovsdb_idl_has_ever_connected(ovs_loop.idl)
+            && vpn_reporter_sb_complete(&agent.reporter, sb_loop.idl)) {
             sync_gateways(&agent, sb_loop.idl, ovs_loop.idl, ovs_txn);
             sync_reports(&agent, sb_loop.idl, sb_txn, status_loop.idl,
                          status_txn);
@@ -366,13 +303,7 @@ main(int argc, char *argv[])
             }
         }
         vpn_plumb_wait(agent.plumb);
-        if (agent.next_heartbeat) {
-            poll_timer_wait_until(agent.next_heartbeat);
-        }
-        if (agent.next_counter_report > 0
-            && agent.next_counter_report != LLONG_MAX) {
-            poll_timer_wait_until(agent.next_counter_report);
-        }
+        vpn_reporter_wait(&agent.reporter);
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
         ovsdb_idl_loop_commit_and_wait(&sb_loop);
         ovsdb_idl_loop_commit_and_wait(&status_loop);
@@ -412,7 +343,7 @@ main(int argc, char *argv[])
     ovsdb_idl_loop_destroy(&ovs_loop);
     ovsdb_idl_loop_destroy(&sb_loop);
     ovsdb_idl_loop_destroy(&status_loop);
-    sset_destroy(&agent.monitored_gateways);
+    vpn_reporter_destroy(&agent.reporter);
     free(sb_remote);
     service_stop();
     exit(EXIT_SUCCESS);
@@ -866,35 +797,6 @@ free_gateway(struct agent *agent, struct agent_gateway *gw, bool stop)
     free(gw);
 }
 
-/* Returns true if the tunnel keys in 'have' are exactly those that
- * sync_reports() last wrote, with the values it wrote.  Cheaper than
- * formatting every tunnel's report again: a lookup per key. */
-static bool
-tunnel_reports_intact(const struct agent *agent, const struct smap *have)
-{
-    size_t prefix_len = strlen(VPN_REPORT_TUNNEL_PREFIX);
-    size_t n_keys = 0;
-    const struct smap_node *node;
-    SMAP_FOR_EACH (node, have) {
-        if (!strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX, prefix_len)) {
-            const struct agent_report *r = shash_find_data(&agent->reports,
-                                                           node->key);
-            if (!r || strcmp(r->value, node->value)) {
-                return false;
-            }
-            n_keys++;
-        }
-    }
-
-    size_t n_reports = 0;
-    const struct shash_node *rnode;
-    SHASH_FOR_EACH (rnode, &agent->reports) {
-        n_reports += !strncmp(rnode->name, VPN_REPORT_TUNNEL_PREFIX,
-                              prefix_len);
-    }
-    return n_keys == n_reports;
-}
-
 /* Adds to 'want' the report of every gateway this chassis runs and, if
  * 'tunnels', of every tunnel. */
 static void
@@ -963,64 +865,20 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
     }
 }
 
-/* Returns true if two tunnel reports differ in more than their
- * counters. */
-static bool
-report_differs_beyond_counters(const char *a, const char *b)
-{
-    struct vpn_tunnel_report ra, rb;
-    if (!vpn_report_tunnel_parse(a, &ra)) {
-        return true;
-    }
-    if (!vpn_report_tunnel_parse(b, &rb)) {
-        vpn_report_tunnel_destroy(&ra);
-        return true;
-    }
-    bool differs = (ra.generation != rb.generation
-                    || strcmp(ra.connection, rb.connection)
-                    || ra.changed != rb.changed
-                    || strcmp(ra.reason, rb.reason));
-    vpn_report_tunnel_destroy(&ra);
-    vpn_report_tunnel_destroy(&rb);
-    return differs;
-}
-
-/* Writes into this chassis's report row (struct report_row), with
- * per-key mutations in one transaction, every report that changed: state
- * changes at once, counters at most every COUNTER_REPORT_MSEC, and in
- * Chassis_Private (where vpn-beat does not beat) the heartbeat every
- * VPN_REPORT_HEARTBEAT_MSEC. */
+/* Writes this chassis's reports (vpn-reporter.h): the tunnels' only if
+ * something they depend on changed, a pluto's view included. */
 static void
 sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
              struct ovsdb_idl_txn *sb_txn, const struct ovsdb_idl *status,
              struct ovsdb_idl_txn *status_txn)
 {
-    struct report_row row;
-    if (!find_report_row(agent, sb, sb_txn, status, status_txn, &row)) {
+    struct vpn_report_row row;
+    if (!vpn_reporter_find_row(&agent->reporter, sb, sb_txn, status,
+                               status_txn, &row)) {
         return;
     }
-    const struct smap *have = (row.cr ? &row.cr->report
-                               : &row.cp->external_ids);
-    long long int now = time_msec();
-
-    /* The tunnels' reports only if something they depend on changed: the
-     * SB's VPN rows, a pluto's view, a deferred counter, or our keys in
-     * the report row.  A Chassis_Private row changes with every
-     * heartbeat, which only makes us check that our keys hold what we
-     * last wrote. */
-    unsigned int reports_seqno
-        = (ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_gateway)
-           + ovsdb_idl_table_get_seqno(sb, &sbrec_table_vpn_tunnel));
-    unsigned int chassis_seqno
-        = (row.cr
-           ? ovsdb_idl_table_get_seqno(status,
-                                       &vpnstatusrec_table_chassis_report)
-           : ovsdb_idl_table_get_seqno(sb, &sbrec_table_chassis_private));
-    bool tunnels = (reports_seqno != agent->reports_seqno
-                    || now >= agent->next_counter_report
-                    || (chassis_seqno != agent->chassis_seqno
-                        && !tunnel_reports_intact(agent, have)));
-    agent->chassis_seqno = chassis_seqno;
+    bool tunnels = vpn_reporter_tunnels_due(&agent->reporter, sb, status,
+                                            &row);
     struct shash_node *gw_node;
     SHASH_FOR_EACH (gw_node, &agent->gateways) {
         const struct agent_gateway *gw = gw_node->data;
@@ -1029,251 +887,13 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
             tunnels = true;
         }
     }
-    if (tunnels) {
-        agent->reports_seqno = reports_seqno;
-        agent->next_counter_report = LLONG_MAX;
-    }
 
     struct smap want = SMAP_INITIALIZER(&want);
     build_reports(agent, sb, tunnels, &want);
     vpn_caps_to_smap(&agent->caps, &want);
     smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
-
-    const struct smap_node *node;
-    SMAP_FOR_EACH (node, &want) {
-        const char *value = smap_get(have, node->key);
-        if (value && !strcmp(value, node->value)) {
-            continue;
-        }
-        if (value && !strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
-                              strlen(VPN_REPORT_TUNNEL_PREFIX))
-            && !report_differs_beyond_counters(value, node->value)) {
-            struct agent_report *last = shash_find_data(&agent->reports,
-                                                        node->key);
-            if (last && now < last->written + COUNTER_REPORT_MSEC) {
-                agent->next_counter_report
-                    = MIN(agent->next_counter_report,
-                          last->written + COUNTER_REPORT_MSEC);
-                continue;
-            }
-        }
-        if (row.cr) {
-            vpnstatusrec_chassis_report_update_report_setkey(
-                row.cr, node->key, node->value);
-        } else {
-            sbrec_chassis_private_update_external_ids_setkey(
-                row.cp, node->key, node->value);
-        }
-        struct agent_report *r = shash_find_data(&agent->reports, node->key);
-        if (!r) {
-            r = xzalloc(sizeof *r);
-            shash_add(&agent->reports, node->key, r);
-        }
-        free(r->value);
-        r->value = xstrdup(node->value);
-        r->written = now;
-    }
-
-    /* Keys for gateways and tunnels that left this chassis. */
-    SMAP_FOR_EACH (node, have) {
-        if (((tunnels && !strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
-                                  strlen(VPN_REPORT_TUNNEL_PREFIX)))
-             || !strncmp(node->key, VPN_REPORT_GATEWAY_PREFIX,
-                         strlen(VPN_REPORT_GATEWAY_PREFIX)))
-            && !smap_get(&want, node->key)) {
-            if (row.cr) {
-                vpnstatusrec_chassis_report_update_report_delkey(row.cr,
-                                                                 node->key);
-            } else {
-                sbrec_chassis_private_update_external_ids_delkey(row.cp,
-                                                                 node->key);
-            }
-            struct agent_report *r = shash_find_and_delete(&agent->reports,
-                                                           node->key);
-            if (r) {
-                free(r->value);
-                free(r);
-            }
-        }
-    }
+    vpn_reporter_write(&agent->reporter, &row, &want, tunnels);
     smap_destroy(&want);
-
-    const struct sbrec_chassis_private *cp = row.cr ? row.legacy : row.cp;
-    if (!cp) {
-        agent->next_heartbeat = 0;
-    } else if (now >= agent->next_heartbeat) {
-        char *value = xasprintf("%"PRId64, ++agent->legacy_heartbeat);
-        sbrec_chassis_private_update_external_ids_setkey(
-            cp, VPN_REPORT_HEARTBEAT, value);
-        free(value);
-        agent->next_heartbeat = now + VPN_REPORT_HEARTBEAT_MSEC;
-    }
-}
-
-/* Finds the row that this chassis's reports go to, in 'row', and returns
- * true if the caller may write it now (its database's transaction is
- * open).
- *
- * Once the SB's servers have served the status database, the reports go
- * there for as long as the agent runs, and this chassis's ovn-vpn-* keys
- * are removed from its Chassis_Private row (a deployment that was given
- * the status database while agents ran moves over without a gap: the
- * translator prefers the Chassis_Report row as soon as there is one).
- * This chassis's Chassis_Report row is created here if missing. */
-static bool
-find_report_row(struct agent *agent, const struct ovsdb_idl *sb,
-                struct ovsdb_idl_txn *sb_txn, const struct ovsdb_idl *status,
-                struct ovsdb_idl_txn *status_txn, struct report_row *row)
-{
-    row->cr = NULL;
-    row->cp = NULL;
-    row->legacy = NULL;
-    long long int now = time_msec();
-    if (!agent->to_status_db
-        && ovsdb_idl_has_ever_connected(CONST_CAST(struct ovsdb_idl *,
-                                                   status))) {
-        agent->to_status_db = true;
-        agent->migrate_until = now + VPN_REPORT_MIGRATE_MSEC;
-        agent->chassis_seqno = 0;
-        agent->next_counter_report = 0; /* Every tunnel's report again. */
-        struct shash_node *node, *next;
-        SHASH_FOR_EACH_SAFE (node, next, &agent->reports) {
-            struct agent_report *r = node->data;
-            free(r->value);
-            free(r);
-            shash_delete(&agent->reports, node);
-        }
-        VLOG_INFO("reporting to the status database (OVN_VPN_Status)");
-    }
-    if (!agent->to_status_db) {
-        /* The status database and the SB are on the same servers: give it
-         * time to answer before reporting where stock ovn-northd pays for
-         * every write. */
-        if (!agent->legacy_after) {
-            agent->legacy_after = now + VPN_REPORT_STATUS_WAIT_MSEC;
-        }
-        if (now < agent->legacy_after) {
-            poll_timer_wait_until(agent->legacy_after);
-            return false;
-        }
-        row->cp = find_chassis_private(sb, agent->chassis);
-        /* ovn-controller creates it; wait. */
-        return row->cp && sb_txn;
-    }
-
-    /* What an earlier agent (or this one, before the status database
-     * came) wrote into Chassis_Private goes, but for the heartbeat, which
-     * beats on for VPN_REPORT_MIGRATE_MSEC after the move. */
-    const struct sbrec_chassis_private *cp
-        = find_chassis_private(sb, agent->chassis);
-    if (cp && sb_txn && now < agent->migrate_until
-        && smap_get(&cp->external_ids, VPN_REPORT_HEARTBEAT)) {
-        row->legacy = cp;
-    } else if (cp && sb_txn) {
-        const struct smap_node *node;
-        SMAP_FOR_EACH (node, &cp->external_ids) {
-            if (!strncmp(node->key, VPN_REPORT_PREFIX,
-                         strlen(VPN_REPORT_PREFIX))) {
-                sbrec_chassis_private_update_external_ids_delkey(cp,
-                                                                 node->key);
-            }
-        }
-    }
-
-    if (!status_txn) {
-        return false;
-    }
-    row->cr = find_chassis_report(status, agent->chassis);
-    if (!row->cr) {
-        /* vpn-beat creates it with the first heartbeat; the reports
-         * follow once the server has it. */
-        return false;
-    }
-    return true;
-}
-
-/* Monitors, in the SB's Chassis_Private and VPN_Gateway and the status
- * database's Chassis_Report, only this chassis's rows, as ovn-controller
- * does with ovn-monitor-all=false: every other chassis's heartbeats and
- * gateways would otherwise reach every agent. */
-static void
-set_report_conditions(struct agent *agent, struct ovsdb_idl *sb,
-                      struct ovsdb_idl *status)
-{
-    struct ovsdb_idl_condition cond = OVSDB_IDL_CONDITION_INIT(&cond);
-    sbrec_chassis_private_add_clause_name(&cond, OVSDB_F_EQ, agent->chassis);
-    sbrec_chassis_private_set_condition(sb, &cond);
-    ovsdb_idl_condition_destroy(&cond);
-
-    ovsdb_idl_condition_init(&cond);
-    sbrec_vpn_gateway_add_clause_chassis(&cond, OVSDB_F_EQ,
-                                         agent->chassis);
-    agent->sb_cond_seqno = sbrec_vpn_gateway_set_condition(sb, &cond);
-    ovsdb_idl_condition_destroy(&cond);
-
-    ovsdb_idl_condition_init(&cond);
-    vpnstatusrec_chassis_report_add_clause_chassis(&cond, OVSDB_F_EQ,
-                                                   agent->chassis);
-    vpnstatusrec_chassis_report_set_condition(status, &cond);
-    ovsdb_idl_condition_destroy(&cond);
-}
-
-/* Monitors the VPN_Tunnel rows of this chassis's gateways only. */
-static void
-update_tunnel_condition(struct agent *agent, struct ovsdb_idl *sb)
-{
-    struct sset gateways = SSET_INITIALIZER(&gateways);
-    const struct sbrec_vpn_gateway *gw;
-    SBREC_VPN_GATEWAY_FOR_EACH (gw, sb) {
-        if (gw->chassis && !strcmp(gw->chassis, agent->chassis)) {
-            char *uuid = xasprintf(UUID_FMT, UUID_ARGS(&gw->header_.uuid));
-            sset_add(&gateways, uuid);
-            free(uuid);
-        }
-    }
-    if (agent->tunnel_cond_set
-        && sset_equals(&gateways, &agent->monitored_gateways)) {
-        sset_destroy(&gateways);
-        return;
-    }
-
-    /* No clause (no gateway here): no tunnel. */
-    struct ovsdb_idl_condition cond = OVSDB_IDL_CONDITION_INIT(&cond);
-    SBREC_VPN_GATEWAY_FOR_EACH (gw, sb) {
-        if (gw->chassis && !strcmp(gw->chassis, agent->chassis)) {
-            sbrec_vpn_tunnel_add_clause_gateway(&cond, OVSDB_F_EQ,
-                                                &gw->header_.uuid);
-        }
-    }
-    agent->sb_cond_seqno = sbrec_vpn_tunnel_set_condition(sb, &cond);
-    ovsdb_idl_condition_destroy(&cond);
-    agent->tunnel_cond_set = true;
-    sset_swap(&gateways, &agent->monitored_gateways);
-    sset_destroy(&gateways);
-}
-
-static const struct sbrec_chassis_private *
-find_chassis_private(const struct ovsdb_idl *sb, const char *name)
-{
-    const struct sbrec_chassis_private *cp;
-    SBREC_CHASSIS_PRIVATE_FOR_EACH (cp, sb) {
-        if (!strcmp(cp->name, name)) {
-            return cp;
-        }
-    }
-    return NULL;
-}
-
-static const struct vpnstatusrec_chassis_report *
-find_chassis_report(const struct ovsdb_idl *status, const char *name)
-{
-    const struct vpnstatusrec_chassis_report *cr;
-    VPNSTATUSREC_CHASSIS_REPORT_FOR_EACH (cr, status) {
-        if (!strcmp(cr->chassis, name)) {
-            return cr;
-        }
-    }
-    return NULL;
 }
 
 /* unixctl commands. */
@@ -1302,8 +922,7 @@ agent_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
                   agent->chassis ? agent->chassis : "(unknown)");
     vpn_beat_format_status(agent->beat, &s);
     ds_put_format(&s, "reports to: %s\n",
-                  agent->to_status_db ? "OVN_VPN_Status Chassis_Report"
-                  : "OVN_Southbound Chassis_Private");
+                  vpn_reporter_destination(&agent->reporter));
     const struct shash_node **nodes = shash_sort(&agent->gateways);
     for (size_t i = 0; i < shash_count(&agent->gateways); i++) {
         const struct agent_gateway *gw = nodes[i]->data;
@@ -1376,7 +995,7 @@ agent_recompute(struct unixctl_conn *conn, int argc OVS_UNUSED,
         struct agent_gateway *gw = node->data;
         gw->conns_stale = true;
     }
-    agent->next_counter_report = 0;
+    vpn_reporter_force(&agent->reporter);
     poll_immediate_wake();
     unixctl_command_reply(conn, NULL);
 }

@@ -103,3 +103,9 @@ tests_test_vpn_plumb_LDADD = $(OVN_VPN_CHASSIS_LDADD)
 check_PROGRAMS += tests/test-vpn-pluto
 tests_test_vpn_pluto_SOURCES = tests/test-vpn-pluto.c
 tests_test_vpn_pluto_LDADD = ipsec-agent/libvpnpluto.a $(OVN_VPN_LDADD)
+
+# The status benchmark's simulated chassis (tests/bench-status.sh); built
+# with the tests so that it keeps compiling.
+check_PROGRAMS += tests/vpn-status-sim
+tests_vpn_status_sim_SOURCES = tests/vpn-status-sim.c
+tests_vpn_status_sim_LDADD = ipsec-agent/libvpnpluto.a $(OVN_VPN_LDADD)
