@@ -130,6 +130,14 @@ vpn_reporter_set_chassis(struct vpn_reporter *r, const char *chassis,
     r->sb_cond_seqno = sbrec_vpn_gateway_set_condition(sb, &cond);
     ovsdb_idl_condition_destroy(&cond);
 
+    /* No tunnel until this chassis's gateways are known: at the first
+     * connection, the server would otherwise send every tunnel (and its
+     * key) to every chassis. */
+    ovsdb_idl_condition_init(&cond);
+    sbrec_vpn_tunnel_set_condition(sb, &cond);
+    ovsdb_idl_condition_destroy(&cond);
+    sset_clear(&r->monitored_gateways);
+
     ovsdb_idl_condition_init(&cond);
     vpnstatusrec_chassis_report_add_clause_chassis(&cond, OVSDB_F_EQ,
                                                    r->chassis);

@@ -19,14 +19,16 @@
 
 /* What an agent reports about its chassis, and how.
  *
- * Stock OVN's southbound RBAC lets a chassis (role ovn-controller) write
- * the external_ids of its own Chassis_Private row but no extension table,
- * so ovn-vpn-agent reports there, one key per item, and ovn-vpn-northd
- * reads it (see ovn-vpn-sb(5), "How agents report").  This module is the
- * one definition of those keys and value formats, used by both sides:
+ * ovn-vpn-agent reports, one key per item, in the "report" column of its
+ * chassis's Chassis_Report row in the status database (OVN_VPN_Status),
+ * or in a deployment without one in the external_ids of its
+ * Chassis_Private row, and ovn-vpn-northd reads them (see ovn-vpn-sb(5),
+ * "How agents report").  This module is the one definition of those keys
+ * and value formats, used by both sides:
  *
  *   ovn-vpn-heartbeat           counter, bumped every
- *                               VPN_REPORT_HEARTBEAT_MSEC
+ *                               VPN_REPORT_HEARTBEAT_MSEC (Chassis_Private
+ *                               only: the status database has a column)
  *   ovn-vpn-version             the agent's version
  *   ovn-vpn-dh-groups           "5,14,19,..." accepted DH groups
  *   ovn-vpn-encryption          "3des,aes128,..." accepted ciphers
