@@ -674,9 +674,10 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
         }
         const struct gateway_tunnels *gt = shash_find_data(&by_gateway,
                                                            sbgw->name);
-        vpn_pluto_set_conns(gw->pluto, gt ? gt->params : NULL,
-                            gt ? gt->n : 0);
-        gw->conns_stale = false;
+        /* Not yet if pluto is still loading a batch of conns. */
+        gw->conns_stale = !vpn_pluto_set_conns(gw->pluto,
+                                               gt ? gt->params : NULL,
+                                               gt ? gt->n : 0);
     }
     free_tunnels(&by_gateway);
 }

@@ -23,14 +23,15 @@
 
 #include <string.h>
 
+#include "jsonrpc.h"
 #include "latch.h"
-#include "lib/ovn-vpn-status-idl.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
-#include "ovsdb-idl.h"
+#include "svec.h"
 #include "timeval.h"
 #include "util.h"
 #include "vpn-report.h"
@@ -46,15 +47,15 @@ struct vpn_beat {
     atomic_llong progress;              /* Main loop last came round. */
 
     /* The beat's own, touched only by the thread that runs it. */
-    struct ovsdb_idl *idl;
-    struct ovsdb_idl_txn *txn;          /* A beat in flight, if any. */
+    struct jsonrpc_session *session;    /* NULL until there is a remote. */
+    unsigned int session_seqno;         /* Its seqno when last seen. */
+    struct json *request_id;            /* The transaction in flight. */
+    bool inserting;                     /* It inserts our row. */
     uint64_t applied_seqno;
-    char *want_chassis;                 /* Latest name from the caller. */
-    char *cur_chassis;                  /* Name in the IDL's condition. */
+    char *cur_chassis;
     char *cur_remote;
     long long int next_beat;
     bool wedged;
-    unsigned int cond_seqno;            /* Our row is in view from then. */
 
     /* Read by vpn_beat_format_status() from any thread. */
     atomic_ullong n_beats;
@@ -70,8 +71,8 @@ struct vpn_beat {
 
 static void *beat_thread(void *);
 static void apply_config(struct vpn_beat *);
-static const struct vpnstatusrec_chassis_report *find_row(
-    const struct vpn_beat *);
+static void send_beat(struct vpn_beat *, bool insert);
+static void handle_reply(struct vpn_beat *, const struct jsonrpc_msg *);
 
 struct vpn_beat *
 vpn_beat_create(bool threaded)
@@ -82,21 +83,6 @@ vpn_beat_create(bool threaded)
     atomic_init(&beat->n_beats, 0);
     atomic_init(&beat->last_beat, 0);
     atomic_init(&beat->stopped, false);
-
-    /* Any member of a clustered database will do: followers pass the
-     * beat on to the leader, and a leader election then costs a beat or
-     * two, within VPN_REPORT_DEAD_MSEC. */
-    struct ovsdb_idl *idl = ovsdb_idl_create_unconnected(
-        &vpnstatusrec_idl_class, false);
-    beat->idl = idl;
-    ovsdb_idl_set_leader_only(idl, false);
-    ovsdb_idl_add_column(idl, &vpnstatusrec_chassis_report_col_chassis);
-    ovsdb_idl_add_column(idl, &vpnstatusrec_chassis_report_col_heartbeat);
-
-    /* No row until there is a chassis name (no clause: no row). */
-    struct ovsdb_idl_condition cond = OVSDB_IDL_CONDITION_INIT(&cond);
-    vpnstatusrec_chassis_report_set_condition(idl, &cond);
-    ovsdb_idl_condition_destroy(&cond);
 
     beat->threaded = threaded;
     if (threaded) {
@@ -119,11 +105,8 @@ vpn_beat_destroy(struct vpn_beat *beat)
         latch_destroy(&beat->exit_latch);
         latch_destroy(&beat->config_latch);
     }
-    if (beat->txn) {
-        ovsdb_idl_txn_destroy(beat->txn);
-    }
-    ovsdb_idl_destroy(beat->idl);
-    free(beat->want_chassis);
+    jsonrpc_session_close(beat->session);
+    json_destroy(beat->request_id);
     free(beat->cur_chassis);
     free(beat->cur_remote);
     ovs_mutex_lock(&beat->mutex);
@@ -157,7 +140,8 @@ vpn_beat_set_chassis(struct vpn_beat *beat, const char *chassis)
     set_string(beat, &beat->chassis, chassis);
 }
 
-/* The status database's remote: the SB's. */
+/* The status database's remote: the SB's (one or more members, separated
+ * by commas). */
 void
 vpn_beat_set_remote(struct vpn_beat *beat, const char *remote)
 {
@@ -196,17 +180,37 @@ vpn_beat_format_status(struct vpn_beat *beat, struct ds *s)
     ds_put_char(s, '\n');
 }
 
-static void finish_beat(struct vpn_beat *, enum ovsdb_idl_txn_status);
-
 /* Beats if it is time to.  A thread of the beat's own calls it, or (for a
  * beat made without one) the caller's loop. */
 void
 vpn_beat_run(struct vpn_beat *beat)
 {
-    ovsdb_idl_run(beat->idl);
     apply_config(beat);
-    if (beat->txn) {
-        finish_beat(beat, ovsdb_idl_txn_commit(beat->txn));
+    if (!beat->session) {
+        return;
+    }
+
+    jsonrpc_session_run(beat->session);
+    unsigned int seqno = jsonrpc_session_get_seqno(beat->session);
+    if (seqno != beat->session_seqno) {
+        /* A new connection: what was in flight is lost; beat at once. */
+        beat->session_seqno = seqno;
+        json_destroy(beat->request_id);
+        beat->request_id = NULL;
+        beat->next_beat = 0;
+    }
+    for (int i = 0; i < 50; i++) {
+        struct jsonrpc_msg *msg = jsonrpc_session_recv(beat->session);
+        if (!msg) {
+            break;
+        }
+        if ((msg->type == JSONRPC_REPLY || msg->type == JSONRPC_ERROR)
+            && beat->request_id && json_equal(msg->id, beat->request_id)) {
+            json_destroy(beat->request_id);
+            beat->request_id = NULL;
+            handle_reply(beat, msg);
+        }
+        jsonrpc_msg_destroy(msg);
     }
 
     long long int now = time_msec();
@@ -225,62 +229,23 @@ vpn_beat_run(struct vpn_beat *beat)
         }
     }
 
-    /* One beat in flight at most, and only once the server shows our row
-     * if there is one, so that it is not inserted twice. */
-    if (beat->txn || !beat->cur_chassis || wedged || now < beat->next_beat
-        || !ovsdb_idl_has_ever_connected(beat->idl)
-        || ovsdb_idl_get_condition_seqno(beat->idl) != beat->cond_seqno) {
-        return;
-    }
-    beat->txn = ovsdb_idl_txn_create(beat->idl);
-    ovsdb_idl_txn_add_comment(beat->txn, "ovn-vpn-agent: heartbeat of %s",
-                              beat->cur_chassis);
-    const struct vpnstatusrec_chassis_report *row = find_row(beat);
-    if (!row) {
-        row = vpnstatusrec_chassis_report_insert(beat->txn);
-        vpnstatusrec_chassis_report_set_chassis(row, beat->cur_chassis);
-        vpnstatusrec_chassis_report_set_heartbeat(row, 1);
-    } else {
-        /* Only a change matters to the translator; counting on from the
-         * row's value keeps it changing across agent restarts. */
-        vpnstatusrec_chassis_report_set_heartbeat(row, row->heartbeat + 1);
-    }
-    beat->next_beat = now + VPN_REPORT_HEARTBEAT_MSEC;
-    finish_beat(beat, ovsdb_idl_txn_commit(beat->txn));
-}
-
-/* Handles the outcome of the beat in flight: a beat that failed (the
- * connection dropped, a leader election) is tried again soon. */
-static void
-finish_beat(struct vpn_beat *beat, enum ovsdb_idl_txn_status status)
-{
-    if (status == TXN_INCOMPLETE) {
-        return;
-    }
-    ovsdb_idl_txn_destroy(beat->txn);
-    beat->txn = NULL;
-    if (status == TXN_SUCCESS || status == TXN_UNCHANGED) {
-        unsigned long long int orig;
-        atomic_add_relaxed(&beat->n_beats, 1, &orig);
-        atomic_store_relaxed(&beat->last_beat, time_wall_msec());
-    } else {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-        VLOG_WARN_RL(&rl, "heartbeat of %s not written (%s): trying again",
-                     beat->cur_chassis,
-                     ovsdb_idl_txn_status_to_string(status));
-        beat->next_beat = MIN(beat->next_beat,
-                              time_msec() + VPN_REPORT_HEARTBEAT_MSEC / 4);
+    if (!beat->request_id && beat->cur_chassis && !wedged
+        && now >= beat->next_beat
+        && jsonrpc_session_is_connected(beat->session)) {
+        beat->next_beat = now + VPN_REPORT_HEARTBEAT_MSEC;
+        send_beat(beat, false);
     }
 }
 
 void
 vpn_beat_wait(struct vpn_beat *beat)
 {
-    ovsdb_idl_wait(beat->idl);
-    if (beat->txn) {
-        ovsdb_idl_txn_wait(beat->txn);
-    } else if (beat->cur_chassis) {
-        poll_timer_wait_until(beat->next_beat);
+    if (beat->session) {
+        jsonrpc_session_wait(beat->session);
+        jsonrpc_session_recv_wait(beat->session);
+        if (beat->cur_chassis && !beat->request_id) {
+            poll_timer_wait_until(beat->next_beat);
+        }
     }
     if (beat->threaded) {
         /* Wakes up in time to notice a wedged main loop. */
@@ -307,52 +272,120 @@ beat_thread(void *beat_)
     return NULL;
 }
 
-/* Takes on a new chassis name or remote.  The IDL monitors the chassis's
- * row from its first connection on: a condition set before that is
- * acknowledged without a change of the IDL's condition seqno, which is
- * what the beat waits for (see vpn_beat_run()). */
+/* Takes on a new chassis name or remote. */
 static void
 apply_config(struct vpn_beat *beat)
 {
     ovs_mutex_lock(&beat->mutex);
-    if (beat->config_seqno != beat->applied_seqno) {
-        beat->applied_seqno = beat->config_seqno;
-        free(beat->want_chassis);
-        beat->want_chassis = nullable_xstrdup(beat->chassis);
-        if (beat->remote
-            && !nullable_string_is_equal(beat->remote, beat->cur_remote)) {
-            free(beat->cur_remote);
-            beat->cur_remote = xstrdup(beat->remote);
-            ovsdb_idl_set_remote(beat->idl, beat->cur_remote, true);
-        }
+    if (beat->config_seqno == beat->applied_seqno) {
+        ovs_mutex_unlock(&beat->mutex);
+        return;
     }
-    ovs_mutex_unlock(&beat->mutex);
-
-    if (ovsdb_idl_has_ever_connected(beat->idl)
-        && !nullable_string_is_equal(beat->want_chassis, beat->cur_chassis)) {
+    beat->applied_seqno = beat->config_seqno;
+    if (!nullable_string_is_equal(beat->chassis, beat->cur_chassis)) {
         free(beat->cur_chassis);
-        beat->cur_chassis = nullable_xstrdup(beat->want_chassis);
-
-        struct ovsdb_idl_condition cond = OVSDB_IDL_CONDITION_INIT(&cond);
-        if (beat->cur_chassis) {
-            vpnstatusrec_chassis_report_add_clause_chassis(
-                &cond, OVSDB_F_EQ, beat->cur_chassis);
-        }
-        beat->cond_seqno = vpnstatusrec_chassis_report_set_condition(
-            beat->idl, &cond);
-        ovsdb_idl_condition_destroy(&cond);
+        beat->cur_chassis = nullable_xstrdup(beat->chassis);
         beat->next_beat = 0;
     }
+    if (beat->remote
+        && !nullable_string_is_equal(beat->remote, beat->cur_remote)) {
+        free(beat->cur_remote);
+        beat->cur_remote = xstrdup(beat->remote);
+
+        /* Any member of a clustered database will do: followers pass the
+         * beat on to the leader, and a leader election costs a beat or
+         * two, well within VPN_REPORT_DEAD_MSEC. */
+        struct svec remotes = SVEC_EMPTY_INITIALIZER;
+        char *copy = xstrdup(beat->cur_remote);
+        char *save_ptr = NULL;
+        for (char *r = strtok_r(copy, ",", &save_ptr); r;
+             r = strtok_r(NULL, ",", &save_ptr)) {
+            svec_add(&remotes, r);
+        }
+        free(copy);
+        jsonrpc_session_close(beat->session);
+        beat->session = (remotes.n
+                         ? jsonrpc_session_open_multiple(&remotes, true)
+                         : NULL);
+        svec_destroy(&remotes);
+        beat->session_seqno = 0;
+        json_destroy(beat->request_id);
+        beat->request_id = NULL;
+    }
+    ovs_mutex_unlock(&beat->mutex);
 }
 
-static const struct vpnstatusrec_chassis_report *
-find_row(const struct vpn_beat *beat)
+/* Sends a beat: one "mutate" that adds 1 to this chassis's heartbeat
+ * (nothing to read first, so the beat needs no monitor: with a monitor of
+ * its own row for each of hundreds of chassis, every beat cost the server
+ * a condition check for each), or if 'insert' the "insert" of the row. */
+static void
+send_beat(struct vpn_beat *beat, bool insert)
 {
-    const struct vpnstatusrec_chassis_report *row;
-    VPNSTATUSREC_CHASSIS_REPORT_FOR_EACH (row, beat->idl) {
-        if (!strcmp(row->chassis, beat->cur_chassis)) {
-            return row;
-        }
+    struct json *op = json_object_create();
+    json_object_put_string(op, "table", "Chassis_Report");
+    if (insert) {
+        json_object_put_string(op, "op", "insert");
+        struct json *row = json_object_create();
+        json_object_put_string(row, "chassis", beat->cur_chassis);
+        json_object_put(row, "heartbeat", json_integer_create(1));
+        json_object_put(op, "row", row);
+    } else {
+        json_object_put_string(op, "op", "mutate");
+        json_object_put(op, "where", json_array_create_1(
+                            json_array_create_3(
+                                json_string_create("chassis"),
+                                json_string_create("=="),
+                                json_string_create(beat->cur_chassis))));
+        json_object_put(op, "mutations", json_array_create_1(
+                            json_array_create_3(
+                                json_string_create("heartbeat"),
+                                json_string_create("+="),
+                                json_integer_create(1))));
     }
-    return NULL;
+    struct json *params = json_array_create_2(
+        json_string_create("OVN_VPN_Status"), op);
+    struct jsonrpc_msg *request = jsonrpc_create_request("transact", params,
+                                                         NULL);
+    beat->request_id = json_clone(request->id);
+    beat->inserting = insert;
+    jsonrpc_session_send(beat->session, request);
+}
+
+/* Takes the server's answer to a beat. */
+static void
+handle_reply(struct vpn_beat *beat, const struct jsonrpc_msg *msg)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    const struct json *result = msg->result;
+    const struct json *first = (msg->type == JSONRPC_REPLY
+                                && result && result->type == JSON_ARRAY
+                                && result->array.n
+                                ? result->array.elems[0] : NULL);
+    const struct json *error = (first && first->type == JSON_OBJECT
+                                ? shash_find_data(json_object(first),
+                                                  "error") : NULL);
+    if (!first || first->type != JSON_OBJECT || error) {
+        char *text = json_to_string(msg->type == JSONRPC_ERROR
+                                    ? msg->error : result, 0);
+        VLOG_WARN_RL(&rl, "heartbeat of %s not written: %s",
+                     beat->cur_chassis, text);
+        free(text);
+        /* Again soon: a leader election, or another agent of the same
+         * name inserted the row first. */
+        beat->next_beat = MIN(beat->next_beat,
+                              time_msec() + VPN_REPORT_HEARTBEAT_MSEC / 4);
+        return;
+    }
+
+    const struct json *count = shash_find_data(json_object(first), "count");
+    if (!beat->inserting && count && count->type == JSON_INTEGER
+        && !count->integer) {
+        /* No row yet: this is the chassis's first beat. */
+        send_beat(beat, true);
+        return;
+    }
+    unsigned long long int orig;
+    atomic_add_relaxed(&beat->n_beats, 1, &orig);
+    atomic_store_relaxed(&beat->last_beat, time_wall_msec());
 }

@@ -177,6 +177,8 @@ struct vpn_pluto {
     long long int start_deadline;       /* PLUTO_STARTING. */
     int backoff_msec;           /* Delay before the next restart. */
     int n_poll_failures;
+    struct vpn_exec_job poll;   /* The running status poll's whack. */
+    bool poll_news;             /* News in the log while it ran. */
 
     /* Connections. */
     struct shash conns;         /* Name -> struct pluto_conn. */
@@ -187,11 +189,7 @@ struct vpn_pluto {
 
     /* A batch of conns that one "addconn" loads in the background (see
      * conns_load_start()), and what follows it. */
-    pid_t load_pid;             /* The addconn, 0 if none. */
-    int load_fd;                /* Its output, -1 if none. */
-    bool load_eof;              /* 'load_fd' is at its end. */
-    struct ds load_out;         /* What it printed. */
-    long long int load_started; /* time_msec() it started. */
+    struct vpn_exec_job load;   /* The addconn. */
     char *load_path;            /* The batch's configuration file. */
     char *load_alias;           /* Alias of the conns that the batch
                                  * initiates, NULL if none. */
@@ -231,7 +229,9 @@ static void pluto_died(struct vpn_pluto *, const char *why);
 static void pluto_kill(struct vpn_pluto *, int timeout_msec);
 static bool pluto_command(struct vpn_pluto *, struct ds *output,
                           const char *arg, ...);
-static void poll_status(struct vpn_pluto *);
+static void poll_start(struct vpn_pluto *);
+static void poll_finish(struct vpn_pluto *, int status);
+static void poll_abort(struct vpn_pluto *);
 static long long int next_poll_time(const struct vpn_pluto *,
                                     long long int now);
 static void retry_conns(struct vpn_pluto *);
@@ -334,8 +334,8 @@ vpn_pluto_create(const char *name, const char *netns, const char *rundir,
     swan_status_init(&pluto->status);
     swan_status_log_init(&pluto->log);
     pluto->log_fd = -1;
-    pluto->load_fd = -1;
-    ds_init(&pluto->load_out);
+    vpn_exec_job_init(&pluto->load);
+    vpn_exec_job_init(&pluto->poll);
     pluto->seqno = 1;
 
     size_t ctl_len = strlen(pluto->ctl_path);
@@ -416,7 +416,8 @@ vpn_pluto_destroy(struct vpn_pluto *pluto, bool stop)
         close(pluto->log_fd);
     }
     svec_destroy(&pluto->env);
-    ds_destroy(&pluto->load_out);
+    vpn_exec_job_destroy(&pluto->load);
+    vpn_exec_job_destroy(&pluto->poll);
     free(pluto->secrets_written);
     free(pluto->error);
     free(pluto->fatal_error);
@@ -461,7 +462,7 @@ vpn_pluto_run(struct vpn_pluto *pluto)
         break;
 
     case PLUTO_RUNNING: {
-        if (pluto->load_pid) {
+        if (vpn_exec_job_is_running(&pluto->load)) {
             conns_load_finish(pluto, false);
         }
         if (pluto->post_load
@@ -491,14 +492,31 @@ vpn_pluto_run(struct vpn_pluto *pluto)
             }
             pluto->next_poll = MIN(pluto->next_poll,
                                    pluto->last_poll + VPN_PLUTO_POLL_MSEC);
+            pluto->poll_news = true;
         }
-        if (now >= pluto->next_poll) {
-            pluto->last_poll = now;
-            poll_status(pluto);
-            if (pluto->state == PLUTO_RUNNING) {
-                retry_conns(pluto);
-                pluto->next_poll = next_poll_time(pluto, now);
+
+        /* The status poll runs in the background: a pluto busy with
+         * crypto may take seconds to answer, and the caller's main loop
+         * must not wait for it. */
+        int status;
+        if (vpn_exec_job_is_running(&pluto->poll)) {
+            if (vpn_exec_job_reap(&pluto->poll, false, &status)) {
+                poll_finish(pluto, status);
+                if (pluto->state == PLUTO_RUNNING) {
+                    retry_conns(pluto);
+                    pluto->next_poll = next_poll_time(pluto,
+                                                      pluto->last_poll);
+                    if (pluto->poll_news) {
+                        pluto->next_poll
+                            = MIN(pluto->next_poll,
+                                  pluto->last_poll + VPN_PLUTO_POLL_MSEC);
+                    }
+                }
             }
+        } else if (now >= pluto->next_poll) {
+            pluto->last_poll = now;
+            pluto->poll_news = false;
+            poll_start(pluto);
         }
         break;
     }
@@ -526,16 +544,8 @@ vpn_pluto_wait(struct vpn_pluto *pluto)
         break;
 
     case PLUTO_RUNNING:
-        if (pluto->load_pid) {
-            if (pluto->load_eof) {
-                /* Closed its output: exits in a moment. */
-                poll_timer_wait(1);
-            } else {
-                poll_fd_wait(pluto->load_fd, POLLIN);
-            }
-            poll_timer_wait_until(pluto->load_started
-                                  + VPN_PLUTO_CMD_TIMEOUT_MSEC);
-        }
+        vpn_exec_job_wait(&pluto->load);
+        vpn_exec_job_wait(&pluto->poll);
         if (pluto->post_load) {
             if (!n_loads_running) {
                 poll_immediate_wake();
@@ -543,7 +553,9 @@ vpn_pluto_wait(struct vpn_pluto *pluto)
                 poll_timer_wait_until(pluto->post_load_deadline);
             }
         }
-        poll_timer_wait_until(pluto->next_poll);
+        if (!vpn_exec_job_is_running(&pluto->poll)) {
+            poll_timer_wait_until(pluto->next_poll);
+        }
         if (!pluto->child) {
             poll_timer_wait_until(pluto->next_alive_check);
         }
@@ -562,18 +574,22 @@ vpn_pluto_wait(struct vpn_pluto *pluto)
  * swan_conf_check() refuses is not given to pluto and is reported as
  * phase1-failed with reason config-rejected.  The caller may call this in
  * every iteration of its main loop: with nothing changed it runs no
- * command. */
-void
+ * command.  While a batch of conns is still being loaded, it changes
+ * nothing and returns false (what follows compares with what pluto has):
+ * the caller tries again after vpn_pluto_wait() woke it up.  Otherwise it
+ * returns true. */
+bool
 vpn_pluto_set_conns(struct vpn_pluto *pluto,
                     const struct vpn_tunnel_params *params, size_t n)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     struct shash_node *node;
 
-    /* A batch still loading is waited for: what follows compares with
-     * what pluto has. */
-    if (pluto->load_pid) {
-        conns_load_finish(pluto, true);
+    if (vpn_exec_job_is_running(&pluto->load)) {
+        conns_load_finish(pluto, false);
+        if (vpn_exec_job_is_running(&pluto->load)) {
+            return false;
+        }
     }
 
     SHASH_FOR_EACH (node, &pluto->conns) {
@@ -669,7 +685,7 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
         conns_load(pluto, load, n_load);
         free(load);
         free(sorted);
-        if (!pluto->load_pid && !pluto->post_load) {
+        if (!vpn_exec_job_is_running(&pluto->load) && !pluto->post_load) {
             reread_secrets(pluto);
         }
     }
@@ -677,6 +693,7 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
     SHASH_FOR_EACH (node, &pluto->conns) {
         conn_update(pluto, node->data);
     }
+    return true;
 }
 
 /* Tells the driver that the addresses of pluto's namespace changed: the
@@ -1359,6 +1376,7 @@ pluto_died(struct vpn_pluto *pluto, const char *why)
     }
     schedule_restart(pluto);
     load_abort(pluto);
+    poll_abort(pluto);
     if (pluto->pid > 0) {
         pluto_kill(pluto, 0);
     }
@@ -1466,12 +1484,11 @@ pluto_command(struct vpn_pluto *pluto, struct ds *output,
     return ok;
 }
 
-/* Asks pluto for its states and traffic, and classifies every tunnel. */
+/* Starts asking pluto for its states and traffic (poll_finish() takes
+ * the answer). */
 static void
-poll_status(struct vpn_pluto *pluto)
+poll_start(struct vpn_pluto *pluto)
 {
-    struct ds out = DS_EMPTY_INITIALIZER;
-
     if (!pluto->child) {
         char *why;
         if (!pluto_is_alive(pluto, &why)) {
@@ -1484,9 +1501,39 @@ poll_status(struct vpn_pluto *pluto)
     /* One whack for both: pluto answers with the traffic status, then
      * the states. */
     COVERAGE_INC(vpn_pluto_poll);
-    bool ok = pluto_command(pluto, &out, "--trafficstatus", "--showstates",
-                            NULL);
-    if (!ok) {
+    char *argv[] = { WHACK_BIN, "--rundir", pluto->rundir,
+                     "--trafficstatus", "--showstates", NULL };
+    int error = vpn_exec_job_start(&pluto->poll, argv,
+                                   VPN_PLUTO_CMD_TIMEOUT_MSEC);
+    if (error) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+        VLOG_WARN_RL(&rl, "%s: cannot run whack (%s)", pluto->name,
+                     ovs_strerror(error));
+    }
+}
+
+/* Takes the answer of the poll that poll_start() started, whose whack
+ * ended with wait status 'status' (-1: killed for its timeout), and
+ * classifies every tunnel. */
+static void
+poll_finish(struct vpn_pluto *pluto, int status)
+{
+    const char *out = ds_cstr(&pluto->poll.out);
+
+    /* whack exits with 1..3 or 30+ when it cannot reach pluto (and says
+     * "whack: ..."), or with the (small) code of pluto's last reply. */
+    bool exited_ok = status != -1 && WIFEXITED(status)
+                     && !WEXITSTATUS(status);
+    if (!exited_ok && (status == -1 || strstr(out, "whack: "))) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+        char *msg = (status == -1
+                     ? xasprintf("killed after %d ms",
+                                 VPN_PLUTO_CMD_TIMEOUT_MSEC)
+                     : process_status_msg(status));
+        VLOG_WARN_RL(&rl, "%s: whack --trafficstatus failed: %s",
+                     pluto->name, msg);
+        free(msg);
+
         char *why;
         if (!pluto_is_alive(pluto, &why)) {
             pluto_died(pluto, why);
@@ -1494,14 +1541,12 @@ poll_status(struct vpn_pluto *pluto)
         } else if (++pluto->n_poll_failures >= MAX_POLL_FAILURES) {
             pluto_died(pluto, "does not answer on its control socket");
         }
-        ds_destroy(&out);
         return;
     }
     pluto->n_poll_failures = 0;
 
     swan_status_clear(&pluto->status);
-    swan_status_parse(&pluto->status, ds_cstr(&out));
-    ds_destroy(&out);
+    swan_status_parse(&pluto->status, out);
 
     struct shash_node *node;
     SHASH_FOR_EACH (node, &pluto->conns) {
@@ -1509,6 +1554,14 @@ poll_status(struct vpn_pluto *pluto)
         c->status_stale = false;
         conn_update(pluto, c);
     }
+}
+
+/* Kills the status poll's whack, if any (pluto died). */
+static void
+poll_abort(struct vpn_pluto *pluto)
+{
+    vpn_exec_job_destroy(&pluto->poll);
+    vpn_exec_job_init(&pluto->poll);
 }
 
 /* Returns when to poll 'pluto' next, after a poll at 'now': at the next
@@ -1961,25 +2014,14 @@ conns_load_start(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
     }
     svec_terminate(&argv);
 
-    int fds[2] = { -1, -1 };
-    int error = 0;
-    pid_t pid;
-    if (!write_record(path, ds_cstr(&text))) {
-        error = errno;
-    } else if (pipe2(fds, O_CLOEXEC | O_NONBLOCK)) {
-        error = errno;
-    } else {
-        error = vpn_exec_start(argv.names, fds[1], false, &pid);
-        close(fds[1]);
-    }
+    int error = (!write_record(path, ds_cstr(&text)) ? errno
+                 : vpn_exec_job_start(&pluto->load, argv.names,
+                                      VPN_PLUTO_CMD_TIMEOUT_MSEC));
     ds_destroy(&text);
     svec_destroy(&argv);
     if (error) {
         VLOG_WARN("%s: cannot load %"PRIuSIZE" conns at once (%s): loading "
                   "them one by one", pluto->name, n, ovs_strerror(error));
-        if (fds[0] >= 0) {
-            close(fds[0]);
-        }
         unlink(path);
         free(path);
         free(alias);
@@ -1987,17 +2029,12 @@ conns_load_start(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
     }
 
     COVERAGE_INC(vpn_pluto_addconn);
-    pluto->load_pid = pid;
-    pluto->load_fd = fds[0];
-    pluto->load_eof = false;
-    pluto->load_started = time_msec();
     pluto->load_path = path;
     free(pluto->load_alias);
     pluto->load_alias = any_alias ? alias : NULL;
     if (!any_alias) {
         free(alias);
     }
-    ds_clear(&pluto->load_out);
     for (size_t i = 0; i < n; i++) {
         cs[i]->load_pending = true;
     }
@@ -2019,7 +2056,7 @@ conns_load_finish(struct vpn_pluto *pluto, bool block)
     }
 
     long long int now = time_msec();
-    long long int elapsed = now - pluto->load_started;
+    long long int elapsed = now - pluto->load.started;
     struct ds names = DS_EMPTY_INITIALIZER;
     char *error = NULL;
     if (status == -1) {
@@ -2044,7 +2081,7 @@ conns_load_finish(struct vpn_pluto *pluto, bool block)
 
     if (error) {
         struct ds line = DS_EMPTY_INITIALIZER;
-        first_line(ds_cstr(&pluto->load_out), &line);
+        first_line(ds_cstr(&pluto->load.out), &line);
         VLOG_WARN("%s: loading %"PRIuSIZE" conns at once failed (%s%s%s): "
                   "loading them one by one", pluto->name, n, error,
                   line.length ? ": " : "", ds_cstr(&line));
@@ -2095,65 +2132,14 @@ conns_load_finish(struct vpn_pluto *pluto, bool block)
 
 /* Reaps the batch's "addconn": returns false if it still runs (after
  * waiting for it if 'block'), otherwise true with its wait status in
- * '*status', or -1 if it was killed for running too long.  Collects what
- * it printed in 'load_out'. */
+ * '*status', or -1 if it was killed for running too long.  What it printed
+ * is in 'load.out'. */
 static bool
 load_reap(struct vpn_pluto *pluto, bool block, int *status)
 {
-    for (;;) {
-        /* Its output, until the end of the pipe. */
-        while (!pluto->load_eof) {
-            char buf[4096];
-            ssize_t retval = read(pluto->load_fd, buf, sizeof buf);
-            if (retval > 0) {
-                if (pluto->load_out.length < 65536) {
-                    ds_put_buffer(&pluto->load_out, buf, retval);
-                }
-            } else if (!retval || (errno != EAGAIN && errno != EINTR)) {
-                pluto->load_eof = true;
-            } else if (errno == EAGAIN) {
-                break;
-            }
-        }
-        bool eof = pluto->load_eof;
-
-        bool timed_out = (time_msec() - pluto->load_started
-                          >= VPN_PLUTO_CMD_TIMEOUT_MSEC);
-        if (timed_out) {
-            kill(pluto->load_pid, SIGKILL);
-        }
-        if (eof || timed_out) {
-            pid_t retval;
-            do {
-                retval = waitpid(pluto->load_pid, status,
-                                 timed_out ? 0 : WNOHANG);
-            } while (retval < 0 && errno == EINTR);
-            if (retval == pluto->load_pid || retval < 0) {
-                if (retval < 0) {
-                    *status = 0;
-                    VLOG_WARN("%s: waitpid(%ld) failed (%s)", pluto->name,
-                              (long int) pluto->load_pid,
-                              ovs_strerror(errno));
-                } else if (timed_out) {
-                    *status = -1;
-                }
-                break;
-            }
-        }
-        if (!block) {
-            return false;
-        }
-
-        fatal_signal_run();
-        if (eof) {
-            /* It closed its output and exits in a moment. */
-            xnanosleep(1000 * 1000);
-        } else {
-            struct pollfd pfd = { .fd = pluto->load_fd, .events = POLLIN };
-            poll(&pfd, 1, 10);
-        }
+    if (!vpn_exec_job_reap(&pluto->load, block, status)) {
+        return false;
     }
-
     load_release(pluto);
     return true;
 }
@@ -2162,9 +2148,6 @@ load_reap(struct vpn_pluto *pluto, bool block, int *status)
 static void
 load_release(struct vpn_pluto *pluto)
 {
-    close(pluto->load_fd);
-    pluto->load_fd = -1;
-    pluto->load_pid = 0;
     unlink(pluto->load_path);
     free(pluto->load_path);
     pluto->load_path = NULL;
@@ -2179,11 +2162,9 @@ load_release(struct vpn_pluto *pluto)
 static void
 load_abort(struct vpn_pluto *pluto)
 {
-    if (pluto->load_pid) {
-        kill(pluto->load_pid, SIGKILL);
-        while (waitpid(pluto->load_pid, NULL, 0) < 0 && errno == EINTR) {
-            continue;
-        }
+    if (vpn_exec_job_is_running(&pluto->load)) {
+        vpn_exec_job_destroy(&pluto->load);
+        vpn_exec_job_init(&pluto->load);
         load_release(pluto);
 
         struct shash_node *node;

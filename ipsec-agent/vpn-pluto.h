@@ -166,7 +166,7 @@ void vpn_pluto_wait(struct vpn_pluto *);
 
 /* Connections. */
 void vpn_pluto_listen(struct vpn_pluto *);
-void vpn_pluto_set_conns(struct vpn_pluto *,
+bool vpn_pluto_set_conns(struct vpn_pluto *,
                          const struct vpn_tunnel_params *, size_t n);
 
 /* The gateway's pluto. */

@@ -49,7 +49,7 @@ struct vpnstatusrec_chassis_report;
 
 /* Counters change with every packet: they are reported at most this
  * often, state changes at once. */
-#define VPN_REPORTER_COUNTER_MSEC 5000
+#define VPN_REPORTER_COUNTER_MSEC 10000
 
 struct vpn_reporter {
     char *chassis;              /* This chassis's name. */

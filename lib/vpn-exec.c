@@ -34,6 +34,7 @@
 
 #include "fatal-signal.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/util.h"
 #include "openvswitch/vlog.h"
 #include "process.h"
@@ -257,6 +258,149 @@ vpn_exec_start(char *const argv[], int out_fd, bool new_session,
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     return error;
+}
+
+/* Commands run without blocking. */
+
+/* Output of a job beyond this many bytes is read and dropped. */
+#define VPN_EXEC_JOB_MAX_OUTPUT 65536
+
+void
+vpn_exec_job_init(struct vpn_exec_job *job)
+{
+    job->pid = 0;
+    job->fd = -1;
+    job->eof = false;
+    ds_init(&job->out);
+    job->started = 0;
+    job->timeout_ms = 0;
+}
+
+/* Kills and reaps the command of 'job' if it still runs, and frees what
+ * 'job' holds. */
+void
+vpn_exec_job_destroy(struct vpn_exec_job *job)
+{
+    if (job->pid) {
+        pid_t retval;
+        kill(job->pid, SIGKILL);
+        do {
+            retval = waitpid(job->pid, NULL, 0);
+        } while (retval < 0 && errno == EINTR);
+        job->pid = 0;
+    }
+    close_fd(&job->fd);
+    ds_destroy(&job->out);
+}
+
+/* Starts 'argv' (as vpn_exec_start() does, in a session of its own) as the
+ * command of 'job', which must not have one running, to be killed after
+ * 'timeout_ms' (0: never).  Returns 0 or a positive errno value. */
+int
+vpn_exec_job_start(struct vpn_exec_job *job, char *const argv[],
+                   long long int timeout_ms)
+{
+    ovs_assert(!job->pid);
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK)) {
+        return errno;
+    }
+    pid_t pid;
+    int error = vpn_exec_start(argv, fds[1], true, &pid);
+    close(fds[1]);
+    if (error) {
+        close(fds[0]);
+        return error;
+    }
+    job->pid = pid;
+    job->fd = fds[0];
+    job->eof = false;
+    ds_clear(&job->out);
+    job->started = time_msec();
+    job->timeout_ms = timeout_ms;
+    return 0;
+}
+
+/* Collects what the command of 'job' printed so far and, if it has exited
+ * (after waiting for it, if 'block'), reaps it: then returns true, with
+ * its wait status in '*status', or -1 if it was killed for running past
+ * its timeout, and its output in 'job->out'.  Returns false while it
+ * runs. */
+bool
+vpn_exec_job_reap(struct vpn_exec_job *job, bool block, int *status)
+{
+    ovs_assert(job->pid);
+    for (;;) {
+        while (!job->eof) {
+            char buf[4096];
+            ssize_t n = read(job->fd, buf, sizeof buf);
+            if (n > 0) {
+                if (job->out.length < VPN_EXEC_JOB_MAX_OUTPUT) {
+                    ds_put_buffer(&job->out, buf, n);
+                }
+            } else if (!n || (errno != EAGAIN && errno != EINTR)) {
+                job->eof = true;
+            } else if (errno == EAGAIN) {
+                break;
+            }
+        }
+
+        bool timed_out = (job->timeout_ms
+                          && time_msec() - job->started >= job->timeout_ms);
+        if (timed_out) {
+            kill(job->pid, SIGKILL);
+        }
+        if (job->eof || timed_out) {
+            pid_t retval;
+            do {
+                retval = waitpid(job->pid, status, timed_out ? 0 : WNOHANG);
+            } while (retval < 0 && errno == EINTR);
+            if (retval == job->pid || retval < 0) {
+                if (retval < 0) {
+                    VLOG_WARN("waitpid(%ld) failed (%s)",
+                              (long int) job->pid, ovs_strerror(errno));
+                    *status = 0;
+                } else if (timed_out) {
+                    *status = -1;
+                }
+                break;
+            }
+        }
+        if (!block) {
+            return false;
+        }
+
+        fatal_signal_run();
+        if (job->eof) {
+            /* It closed its output and exits in a moment. */
+            xnanosleep(1000 * 1000);
+        } else {
+            struct pollfd pfd = { .fd = job->fd, .events = POLLIN };
+            poll(&pfd, 1, 10);
+        }
+    }
+    close_fd(&job->fd);
+    job->pid = 0;
+    return true;
+}
+
+/* Arranges for poll_block() to wake up when the command of 'job' has
+ * printed something, exited or run past its timeout. */
+void
+vpn_exec_job_wait(const struct vpn_exec_job *job)
+{
+    if (!job->pid) {
+        return;
+    }
+    if (job->eof) {
+        /* It closed its output: it exits in a moment. */
+        poll_timer_wait(1);
+    } else {
+        poll_fd_wait(job->fd, POLLIN);
+    }
+    if (job->timeout_ms) {
+        poll_timer_wait_until(job->started + job->timeout_ms);
+    }
 }
 
 /* Static functions. */

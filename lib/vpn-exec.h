@@ -41,14 +41,44 @@
  * waiting for it: standard input from /dev/null, standard output and
  * error to a given descriptor, default signal dispositions and mask, and
  * optionally a session of its own, so that signals meant for the caller's
- * terminal or process group do not reach it.  The caller reaps it. */
+ * terminal or process group do not reach it.  The caller reaps it.
+ *
+ * A "struct vpn_exec_job" runs a short-lived command without blocking the
+ * caller's main loop: vpn_exec_job_start() starts it (started as by
+ * vpn_exec_start(), its output on a pipe), vpn_exec_job_reap() collects
+ * its output as it comes and reaps it once it exits, or kills it once it
+ * has run for its timeout, and vpn_exec_job_wait() wakes poll_block() for
+ * either. */
 
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "openvswitch/compiler.h"
+#include "openvswitch/dynamic-string.h"
 
 struct ds;
+
+struct vpn_exec_job {
+    pid_t pid;                  /* 0 if none runs. */
+    int fd;                     /* Its output (stdout and stderr). */
+    bool eof;                   /* 'fd' is at its end. */
+    struct ds out;              /* What it printed, up to 64 kB. */
+    long long int started;      /* time_msec() it started. */
+    long long int timeout_ms;
+};
+
+void vpn_exec_job_init(struct vpn_exec_job *);
+void vpn_exec_job_destroy(struct vpn_exec_job *);
+int vpn_exec_job_start(struct vpn_exec_job *, char *const argv[],
+                       long long int timeout_ms) OVS_WARN_UNUSED_RESULT;
+bool vpn_exec_job_reap(struct vpn_exec_job *, bool block, int *status);
+void vpn_exec_job_wait(const struct vpn_exec_job *);
+
+static inline bool
+vpn_exec_job_is_running(const struct vpn_exec_job *job)
+{
+    return job->pid != 0;
+}
 
 /* A default for 'timeout_ms'. */
 #define VPN_EXEC_TIMEOUT_MS 10000
