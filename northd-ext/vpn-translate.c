@@ -48,8 +48,8 @@
 VLOG_DEFINE_THIS_MODULE(vpn_translate);
 
 /* What the translator remembers of a northbound gateway between runs. */
-/* A tunnel's byte and packet counters reach its NB status at most this
- * often (ovn-vpn-nb(5)); its state, at once. */
+/* A tunnel's byte and packet counters reach its NB status at most every
+ * half to whole of this (ovn-vpn-nb(5)); its state, at once. */
 #define VPN_NB_COUNTER_MSEC 30000
 
 struct nd_gateway {
@@ -1235,8 +1235,14 @@ write_tunnel_status(struct vpn_translator *tr,
     if (smap_equal(&t->status, status)) {
         return;
     }
+    /* Tunnels written together (by a full sync, say) are spread over the
+     * second half of the interval by their names, so that their counters
+     * do not all reach the NB in one burst that state changes wait
+     * behind. */
     long long int now = time_msec();
-    long long int due = nt->status_written + VPN_NB_COUNTER_MSEC;
+    long long int due = (nt->status_written + VPN_NB_COUNTER_MSEC / 2
+                         + hash_string(t->name, 0) % (VPN_NB_COUNTER_MSEC
+                                                      / 2));
     if (now < due && only_counters_differ(&t->status, status)) {
         sset_add(&tr->deferred_counters, t->name);
         tr->next_counter_flush = MIN(tr->next_counter_flush, due);
