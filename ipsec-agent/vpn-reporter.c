@@ -23,7 +23,6 @@
 #include <limits.h>
 #include <string.h>
 
-#include "hash.h"
 #include "lib/ovn-vpn-sb-idl.h"
 #include "lib/ovn-vpn-status-idl.h"
 #include "openvswitch/poll-loop.h"
@@ -380,14 +379,12 @@ vpn_reporter_write(struct vpn_reporter *r, const struct vpn_report_row *row,
         if (value && !strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
                               strlen(VPN_REPORT_TUNNEL_PREFIX))
             && !report_differs_beyond_counters(value, node->value)) {
-            /* Spread by key over the second half of the interval, so
-             * that counters written together do not stay in step. */
+            /* Counters written together stay in step: one transaction
+             * carries them all, every VPN_REPORTER_COUNTER_MSEC. */
             struct reporter_value *last = shash_find_data(&r->reports,
                                                           node->key);
             long long int due = (last ? last->written : 0)
-                                + VPN_REPORTER_COUNTER_MSEC / 2
-                                + (hash_string(node->key, 0)
-                                   % (VPN_REPORTER_COUNTER_MSEC / 2));
+                                + VPN_REPORTER_COUNTER_MSEC;
             if (last && now < due) {
                 r->next_counter_report = MIN(r->next_counter_report, due);
                 continue;

@@ -28,10 +28,9 @@
  * status database or, where the SB's servers serve none, to its
  * Chassis_Private row; a chassis that sees the status database appear
  * moves over and cleans up after itself.  Only what changed is written,
- * one key per mutation: states at once, counters at most every half to
- * whole VPN_REPORTER_COUNTER_MSEC, each key at its own time.  The
- * heartbeat is vpn-beat's, but in Chassis_Private, where this module
- * beats too.
+ * one key per mutation: states at once, counters at most every
+ * VPN_REPORTER_COUNTER_MSEC.  The heartbeat is vpn-beat's, but in
+ * Chassis_Private, where this module beats too.
  *
  * ovn-vpn-agent uses it, and so does the status benchmark's chassis
  * simulator, so that what is measured is what the agent does. */
@@ -48,8 +47,8 @@ struct smap;
 struct sbrec_chassis_private;
 struct vpnstatusrec_chassis_report;
 
-/* Counters change with every packet: they are reported at most every half
- * to whole of this (by key), state changes at once. */
+/* Counters change with every packet: they are reported at most this
+ * often, state changes at once. */
 #define VPN_REPORTER_COUNTER_MSEC 10000
 
 struct vpn_reporter {

@@ -90,7 +90,7 @@ struct vpn_translator {
 
     /* Tunnels whose NB status differs from their report only in byte and
      * packet counters, to be written at 'next_counter_flush'. */
-    struct sset deferred_counters;
+    struct shash deferred_counters;     /* Name -> due, in seconds. */
     long long int next_counter_flush;
     struct hmap gateways;       /* Contains "struct nd_gateway"s. */
     struct hmap tunnels;        /* Contains "struct nd_tunnel"s. */
@@ -236,7 +236,7 @@ vpn_translator_create(struct ovsdb_idl *nb, struct ovsdb_idl *sb,
     tr->sb = sb;
     tr->status = status;
     vpn_chassis_set_init(&tr->chassis);
-    sset_init(&tr->deferred_counters);
+    shash_init(&tr->deferred_counters);
     tr->next_counter_flush = LLONG_MAX;
     hmap_init(&tr->gateways);
     hmap_init(&tr->tunnels);
@@ -273,7 +273,7 @@ vpn_translator_destroy(struct vpn_translator *tr)
     hmap_destroy(&tr->gateways);
     hmap_destroy(&tr->tunnels);
     vpn_chassis_set_destroy(&tr->chassis);
-    sset_destroy(&tr->deferred_counters);
+    shash_destroy(&tr->deferred_counters);
     vpn_nb_index_destroy(&tr->index);
     hmapx_destroy(&tr->kept);
     free(tr);
@@ -342,14 +342,20 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
     tr->nb_txn = nb_txn;
     tr->sb_txn = sb_txn;
     vpn_chassis_run(&tr->chassis, tr->sb, tr->status, time_msec());
-    if (time_msec() >= tr->next_counter_flush) {
-        /* Deferred counters are due: their tunnels' status again. */
-        const char *name;
-        SSET_FOR_EACH (name, &tr->deferred_counters) {
-            sset_add(&tr->chassis.changed_tunnels, name);
-        }
-        sset_clear(&tr->deferred_counters);
+    long long int now = time_msec();
+    if (now >= tr->next_counter_flush) {
+        /* Deferred counters that are due: their tunnels' status again. */
         tr->next_counter_flush = LLONG_MAX;
+        struct shash_node *node;
+        SHASH_FOR_EACH_SAFE (node, &tr->deferred_counters) {
+            long long int due = (intptr_t) node->data * 1000LL;
+            if (due <= now) {
+                sset_add(&tr->chassis.changed_tunnels, node->name);
+                shash_delete(&tr->deferred_counters, node);
+            } else {
+                tr->next_counter_flush = MIN(tr->next_counter_flush, due);
+            }
+        }
     }
 
     struct hmapx routers = HMAPX_INITIALIZER(&routers);
@@ -1243,8 +1249,12 @@ write_tunnel_status(struct vpn_translator *tr,
     long long int due = (nt->status_written + VPN_NB_COUNTER_MSEC / 2
                          + hash_string(t->name, 0) % (VPN_NB_COUNTER_MSEC
                                                       / 2));
+    /* Whole seconds: the deferred tunnels are looked at once per second
+     * at most (vpn_translator_run()). */
+    due = (due / 1000 + 1) * 1000;
     if (now < due && only_counters_differ(&t->status, status)) {
-        sset_add(&tr->deferred_counters, t->name);
+        shash_replace_nocopy(&tr->deferred_counters, xstrdup(t->name),
+                             (void *) (intptr_t) (due / 1000));
         tr->next_counter_flush = MIN(tr->next_counter_flush, due);
         return;
     }

@@ -68,11 +68,13 @@ rss_kb () {
 }
 
 start_dbs () {
+    ovsdb-tool create $dir/status.db $top/schemas/vpn-status.ovsschema
     for db in nb sb; do
         ovsdb-tool create $dir/$db.db $top/ovn-vpn-$db.ovsschema
         ovsdb-server --detach --no-chdir --pidfile=$dir/$db.pid \
             --log-file=$dir/$db.log --unixctl=$dir/$db.ctl \
-            --remote=punix:$dir/$db.sock $dir/$db.db
+            --remote=punix:$dir/$db.sock $dir/$db.db \
+            $(test $db = sb && echo $dir/status.db)
     done
     ovn-northd --detach --no-chdir --pidfile=$dir/northd.pid \
         --log-file=$dir/northd.log --ovnnb-db=$OVN_NB_DB \
@@ -189,22 +191,29 @@ $PYTHON3 $top/tests/vpn-ovsdb.py transact-file nb $dir/vpn.json
 t=$(wait_sb_sync)
 echo "setup: stock ovn-northd processed the VPCs in $t ms"
 
-# A stand-in agent on hv1: heartbeat and every tunnel connected.
-ovn-sbctl create Chassis_Private name=hv1 > /dev/null
-$PYTHON3 - "$N" "$PER_GW" > $dir/reports.txt <<'EOF'
-import sys
+# A stand-in agent on hv1, reporting in the status database as agents do:
+# a heartbeat and every tunnel connected.
+$PYTHON3 - "$N" "$PER_GW" > $dir/reports.json <<'EOF'
+import json, sys
 n, per_gw = int(sys.argv[1]), int(sys.argv[2])
-out = ['external_ids:ovn-vpn-heartbeat=1']
+report = [["ovn-vpn-dh-groups", "5,14,19,20,21,31"],
+          ["ovn-vpn-encryption", "3des,aes128,aes192,aes256"],
+          ["ovn-vpn-integrity", "md5,sha1,sha2-256"]]
 for i in range(n):
     v, t = divmod(i, per_gw)
-    out.append('external_ids:"ovn-vpn-tun-t%d_%d"="1;connected;0;;;;;"' % (v, t))
-print("\n".join(out))
+    report.append(["ovn-vpn-tun-t%d_%d" % (v, t), "1;connected;0;;;;;"])
+print(json.dumps(["OVN_VPN_Status",
+                  {"op": "insert", "table": "Chassis_Report",
+                   "row": {"chassis": "hv1", "heartbeat": 1,
+                           "report": ["map", report]}}]))
 EOF
-xargs -a $dir/reports.txt ovn-sbctl set Chassis_Private hv1
-(i=2; while :; do
-     ovn-sbctl --timeout=5 set Chassis_Private hv1 \
-         external_ids:ovn-vpn-heartbeat=$i 2>/dev/null || true
-     i=$((i + 1)); sleep 1
+ovsdb-client transact $OVN_SB_DB "$(cat $dir/reports.json)" > /dev/null
+(while :; do
+     ovsdb-client --timeout=5 transact $OVN_SB_DB '["OVN_VPN_Status",
+         {"op": "mutate", "table": "Chassis_Report",
+          "where": [["chassis", "==", "hv1"]],
+          "mutations": [["heartbeat", "+=", 1]]}]' 2>/dev/null || true
+     sleep 1
  done) > /dev/null 2>&1 &
 echo $! > $dir/heartbeat.pid
 
