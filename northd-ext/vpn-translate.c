@@ -82,6 +82,14 @@ struct nd_tunnel {
     long long int status_written;       /* NB status last written. */
 };
 
+/* Rows of one table by their "name" column: see 'address_sets' in struct
+ * vpn_translator. */
+struct name_map {
+    struct shash rows;          /* Name -> row. */
+    unsigned int seqno;         /* The table's when the map was built. */
+    bool stale;                 /* Rows inserted or deleted since. */
+};
+
 struct vpn_translator {
     struct ovsdb_idl *nb;
     struct ovsdb_idl *sb;
@@ -99,11 +107,16 @@ struct vpn_translator {
     bool recompute;             /* Recompute everything on the next run. */
 
     struct ovsdb_idl_index *lsp_by_name;
-    struct ovsdb_idl_index *as_by_name;
     struct ovsdb_idl_index *tun_by_name;    /* NB VPN_Tunnel. */
     struct ovsdb_idl_index *gw_by_name;     /* NB VPN_Gateway. */
     struct ovsdb_idl_index *sb_gw_by_name;
-    struct ovsdb_idl_index *sb_tun_by_name;
+
+    /* By name, the rows of the two tables where the translator writes a
+     * row per tunnel or two.  An IDL index on them cost a removal from and
+     * an insertion into its skiplist for every column written (OVS's
+     * ovsdb_idl_txn_write__()), a sixth of a cold sync's CPU. */
+    struct name_map address_sets;           /* NB Address_Set. */
+    struct name_map sb_tunnels;             /* SB VPN_Tunnel. */
 
     /* During one run. */
     struct ovsdb_idl_txn *nb_txn;
@@ -121,6 +134,11 @@ struct vpn_translator {
 
 static void collect_changes(struct vpn_translator *, struct hmapx *routers);
 static void refresh_index(struct vpn_translator *);
+static void refresh_name_maps(struct vpn_translator *);
+static void delete_address_set(struct vpn_translator *,
+                               const struct nbrec_address_set *);
+static void delete_sb_tunnel(struct vpn_translator *,
+                             const struct sbrec_vpn_tunnel *);
 static void full_sync(struct vpn_translator *);
 static void sync_router(struct vpn_translator *,
                         const struct nbrec_logical_router *);
@@ -246,13 +264,14 @@ vpn_translator_create(struct ovsdb_idl *nb, struct ovsdb_idl *sb,
     tr->index_stale = true;
     tr->lsp_by_name = ovsdb_idl_index_create1(
         nb, &nbrec_logical_switch_port_col_name);
-    tr->as_by_name = ovsdb_idl_index_create1(nb, &nbrec_address_set_col_name);
+    shash_init(&tr->address_sets.rows);
+    tr->address_sets.stale = true;
+    shash_init(&tr->sb_tunnels.rows);
+    tr->sb_tunnels.stale = true;
     tr->tun_by_name = ovsdb_idl_index_create1(nb, &nbrec_vpn_tunnel_col_name);
     tr->gw_by_name = ovsdb_idl_index_create1(nb, &nbrec_vpn_gateway_col_name);
     tr->sb_gw_by_name = ovsdb_idl_index_create1(sb,
                                                 &sbrec_vpn_gateway_col_name);
-    tr->sb_tun_by_name = ovsdb_idl_index_create1(sb,
-                                                 &sbrec_vpn_tunnel_col_name);
     return tr;
 }
 
@@ -274,6 +293,8 @@ vpn_translator_destroy(struct vpn_translator *tr)
     hmap_destroy(&tr->tunnels);
     vpn_chassis_set_destroy(&tr->chassis);
     shash_destroy(&tr->deferred_counters);
+    shash_destroy(&tr->address_sets.rows);
+    shash_destroy(&tr->sb_tunnels.rows);
     vpn_nb_index_destroy(&tr->index);
     hmapx_destroy(&tr->kept);
     free(tr);
@@ -341,6 +362,7 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
 
     tr->nb_txn = nb_txn;
     tr->sb_txn = sb_txn;
+    refresh_name_maps(tr);
     vpn_chassis_run(&tr->chassis, tr->sb, tr->status, time_msec());
     long long int now = time_msec();
     if (now >= tr->next_counter_flush) {
@@ -715,13 +737,13 @@ full_sync(struct vpn_translator *tr)
     NBREC_ADDRESS_SET_FOR_EACH_SAFE (as, tr->nb) {
         if (smap_get(&as->external_ids, VPN_NB_OWNER_TUNNEL)
             && !hmapx_contains(&tr->kept, as)) {
-            nbrec_address_set_delete(as);
+            delete_address_set(tr, as);
         }
     }
     const struct sbrec_vpn_tunnel *sbt;
     SBREC_VPN_TUNNEL_FOR_EACH_SAFE (sbt, tr->sb) {
         if (!hmapx_contains(&tr->kept, sbt)) {
-            sbrec_vpn_tunnel_delete(sbt);
+            delete_sb_tunnel(tr, sbt);
         }
     }
     const struct sbrec_vpn_gateway *sbg;
@@ -823,16 +845,70 @@ lookup_lsp(const struct vpn_translator *tr, const char *name)
     return lsp;
 }
 
+/* Builds the name maps again if their tables changed, or if the last run
+ * inserted or deleted rows in them: the rows that a transaction inserts are
+ * freed with it, and the rows it deletes come back if it fails. */
+static void
+refresh_name_maps(struct vpn_translator *tr)
+{
+    unsigned int seqno = ovsdb_idl_table_get_seqno(tr->nb,
+                                                   &nbrec_table_address_set);
+    if (tr->address_sets.stale || seqno != tr->address_sets.seqno) {
+        shash_clear(&tr->address_sets.rows);
+        const struct nbrec_address_set *as;
+        NBREC_ADDRESS_SET_FOR_EACH (as, tr->nb) {
+            shash_add_once(&tr->address_sets.rows, as->name, as);
+        }
+        tr->address_sets.seqno = seqno;
+        tr->address_sets.stale = false;
+    }
+
+    seqno = ovsdb_idl_table_get_seqno(tr->sb, &sbrec_table_vpn_tunnel);
+    if (tr->sb_tunnels.stale || seqno != tr->sb_tunnels.seqno) {
+        shash_clear(&tr->sb_tunnels.rows);
+        const struct sbrec_vpn_tunnel *t;
+        SBREC_VPN_TUNNEL_FOR_EACH (t, tr->sb) {
+            shash_add_once(&tr->sb_tunnels.rows, t->name, t);
+        }
+        tr->sb_tunnels.seqno = seqno;
+        tr->sb_tunnels.stale = false;
+    }
+}
+
+/* Forgets 'row', named 'name', in 'map', for a row deleted in the open
+ * transaction. */
+static void
+name_map_delete(struct name_map *map, const char *name, const void *row)
+{
+    struct shash_node *node = shash_find(&map->rows, name);
+    if (node && node->data == row) {
+        shash_delete(&map->rows, node);
+    }
+    map->stale = true;
+}
+
 static const struct nbrec_address_set *
 lookup_address_set(const struct vpn_translator *tr, const char *name)
 {
-    struct nbrec_address_set *key
-        = nbrec_address_set_index_init_row(tr->as_by_name);
-    nbrec_address_set_index_set_name(key, name);
-    const struct nbrec_address_set *as
-        = nbrec_address_set_index_find(tr->as_by_name, key);
-    nbrec_address_set_index_destroy_row(key);
+    return shash_find_data(&tr->address_sets.rows, name);
+}
+
+static const struct nbrec_address_set *
+insert_address_set(struct vpn_translator *tr, const char *name)
+{
+    const struct nbrec_address_set *as = nbrec_address_set_insert(tr->nb_txn);
+    nbrec_address_set_set_name(as, name);
+    shash_replace(&tr->address_sets.rows, name, as);
+    tr->address_sets.stale = true;
     return as;
+}
+
+static void
+delete_address_set(struct vpn_translator *tr,
+                   const struct nbrec_address_set *as)
+{
+    name_map_delete(&tr->address_sets, as->name, as);
+    nbrec_address_set_delete(as);
 }
 
 static const struct sbrec_vpn_gateway *
@@ -850,13 +926,24 @@ lookup_sb_gateway(const struct vpn_translator *tr, const char *name)
 static const struct sbrec_vpn_tunnel *
 lookup_sb_tunnel(const struct vpn_translator *tr, const char *name)
 {
-    struct sbrec_vpn_tunnel *key
-        = sbrec_vpn_tunnel_index_init_row(tr->sb_tun_by_name);
-    sbrec_vpn_tunnel_index_set_name(key, name);
-    const struct sbrec_vpn_tunnel *row
-        = sbrec_vpn_tunnel_index_find(tr->sb_tun_by_name, key);
-    sbrec_vpn_tunnel_index_destroy_row(key);
-    return row;
+    return shash_find_data(&tr->sb_tunnels.rows, name);
+}
+
+static const struct sbrec_vpn_tunnel *
+insert_sb_tunnel(struct vpn_translator *tr, const char *name)
+{
+    const struct sbrec_vpn_tunnel *t = sbrec_vpn_tunnel_insert(tr->sb_txn);
+    sbrec_vpn_tunnel_set_name(t, name);
+    shash_replace(&tr->sb_tunnels.rows, name, t);
+    tr->sb_tunnels.stale = true;
+    return t;
+}
+
+static void
+delete_sb_tunnel(struct vpn_translator *tr, const struct sbrec_vpn_tunnel *t)
+{
+    name_map_delete(&tr->sb_tunnels, t->name, t);
+    sbrec_vpn_tunnel_delete(t);
 }
 
 static void
@@ -1456,7 +1543,7 @@ sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
         const struct sbrec_vpn_tunnel *old = lookup_sb_tunnel(tr,
                                                               nt->sb_name);
         if (old) {
-            sbrec_vpn_tunnel_delete(old);
+            delete_sb_tunnel(tr, old);
         }
         free(nt->sb_name);
         nt->sb_name = NULL;
@@ -1464,15 +1551,14 @@ sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
     const struct sbrec_vpn_tunnel *sb = lookup_sb_tunnel(tr, t->name);
     if (!sbgw) {
         if (sb) {
-            sbrec_vpn_tunnel_delete(sb);
+            delete_sb_tunnel(tr, sb);
         }
         nt->generation = 0;
         return;
     }
     bool changed = false;
     if (!sb) {
-        sb = sbrec_vpn_tunnel_insert(tr->sb_txn);
-        sbrec_vpn_tunnel_set_name(sb, t->name);
+        sb = insert_sb_tunnel(tr, t->name);
         changed = true;
     }
     keep(tr, sb);
@@ -1607,13 +1693,12 @@ sync_tunnel_routes(struct vpn_translator *tr,
                                                                 names[i]);
         if (!want_sets) {
             if (as) {
-                nbrec_address_set_delete(as);
+                delete_address_set(tr, as);
             }
             continue;
         }
         if (!as) {
-            as = nbrec_address_set_insert(tr->nb_txn);
-            nbrec_address_set_set_name(as, names[i]);
+            as = insert_address_set(tr, names[i]);
             nbrec_address_set_update_external_ids_setkey(
                 as, VPN_NB_OWNER_TUNNEL, uuid_s);
         }
@@ -2333,14 +2418,14 @@ delete_tunnel_rows(struct vpn_translator *tr, struct nd_tunnel *nt)
         char *name = address_set_name(&nt->uuid, sides[i]);
         const struct nbrec_address_set *as = lookup_address_set(tr, name);
         if (as) {
-            nbrec_address_set_delete(as);
+            delete_address_set(tr, as);
         }
         free(name);
     }
     if (nt->sb_name) {
         const struct sbrec_vpn_tunnel *sb = lookup_sb_tunnel(tr, nt->sb_name);
         if (sb) {
-            sbrec_vpn_tunnel_delete(sb);
+            delete_sb_tunnel(tr, sb);
         }
         free(nt->sb_name);
         nt->sb_name = NULL;
