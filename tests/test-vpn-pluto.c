@@ -37,6 +37,11 @@
  *                        runs the loop until TUNNEL is in STATE (30 s by
  *                        default); prints "TUNNEL: STATE (REASON)", or
  *                        fails
+ *   wait-ike TUNNEL [SECONDS]
+ *                        runs the loop until pluto's status shows TUNNEL's
+ *                        IKE SA (30 s by default): a state that the log
+ *                        gave comes before the status poll that shows the
+ *                        SAs; prints "TUNNEL: IKE SA", or fails
  *   wait-running [SECONDS]
  *                        runs the loop until pluto runs; prints "pluto:
  *                        running", or fails
@@ -126,6 +131,7 @@ static bool run_loop(struct test_ctx *, double seconds,
                      bool (*done)(const struct test_ctx *, const void *),
                      const void *aux);
 static bool tunnel_in_state(const struct test_ctx *, const void *aux);
+static bool tunnel_has_ike(const struct test_ctx *, const void *name);
 static bool pluto_running(const struct test_ctx *, const void *aux);
 static bool pluto_restarted(const struct test_ctx *, const void *aux);
 static const struct vpn_pluto_tunnel *get_tunnel(const struct test_ctx *,
@@ -335,6 +341,14 @@ execute(struct test_ctx *ctx, char *line)
                 ok = false;
             }
         }
+    } else if (!strcmp(cmd, "wait-ike") && (n == 2 || n == 3)) {
+        if (run_loop(ctx, n == 3 ? atof(args[2]) : 30, tunnel_has_ike,
+                     args[1])) {
+            printf("%s: IKE SA\n", args[1]);
+        } else {
+            printf("%s: no IKE SA\n", args[1]);
+            ok = false;
+        }
     } else if (!strcmp(cmd, "wait-running") && n <= 2) {
         if (run_loop(ctx, n == 2 ? atof(args[1]) : 30, pluto_running,
                      NULL)) {
@@ -536,6 +550,13 @@ tunnel_in_state(const struct test_ctx *ctx, const void *aux_)
     const char *const *aux = aux_;
     const struct vpn_pluto_tunnel *t = get_tunnel(ctx, aux[0]);
     return t && !strcmp(swan_status_state_to_string(t->state), aux[1]);
+}
+
+static bool
+tunnel_has_ike(const struct test_ctx *ctx, const void *name)
+{
+    const struct vpn_pluto_tunnel *t = get_tunnel(ctx, name);
+    return t && t->ike_serial;
 }
 
 static bool
