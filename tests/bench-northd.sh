@@ -207,7 +207,7 @@ print(json.dumps(["OVN_VPN_Status",
                    "row": {"chassis": "hv1", "heartbeat": 1,
                            "report": ["map", report]}}]))
 EOF
-ovsdb-client transact $OVN_SB_DB "$(cat $dir/reports.json)" > /dev/null
+$PYTHON3 $top/tests/vpn-ovsdb.py transact-file status $dir/reports.json
 (while :; do
      ovsdb-client --timeout=5 transact $OVN_SB_DB '["OVN_VPN_Status",
          {"op": "mutate", "table": "Chassis_Report",
