@@ -1948,13 +1948,15 @@ conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
     pluto->seqno++;
 }
 
-/* Gives the 'n' conns in 'cs' to pluto.  Two or more go in one batch that
- * one "addconn" loads in the background (see conns_load_start()); one, or
- * a batch that cannot be started, is loaded at once by conn_load(). */
+/* Gives the 'n' conns in 'cs' to pluto: in one batch that one "addconn"
+ * loads in the background (see conns_load_start()), even a single conn, so
+ * that the caller's main loop never waits for a pluto that is slow to
+ * answer.  A batch that cannot be started is loaded at once by
+ * conn_load(), one conn at a time. */
 static void
 conns_load(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
 {
-    if (n >= 2 && pluto->state == PLUTO_RUNNING
+    if (n >= 1 && pluto->state == PLUTO_RUNNING
         && conns_load_start(pluto, cs, n)) {
         return;
     }
@@ -2121,8 +2123,13 @@ conns_load_finish(struct vpn_pluto *pluto, bool block)
             c->next_initiate = now + VPN_PLUTO_RETRY_MSEC;
         }
     }
-    VLOG_INFO("%s: %"PRIuSIZE" conns added in %lld ms by one addconn:%s",
-              pluto->name, n, elapsed, ds_cstr(&names));
+    if (n == 1) {
+        VLOG_INFO("%s:%s: conn added in %lld ms", pluto->name,
+                  ds_cstr(&names), elapsed);
+    } else {
+        VLOG_INFO("%s: %"PRIuSIZE" conns added in %lld ms by one addconn:%s",
+                  pluto->name, n, elapsed, ds_cstr(&names));
+    }
     ds_destroy(&names);
     free(cs);
     pluto->post_load = true;
