@@ -50,7 +50,9 @@ struct vpn_beat {
     struct jsonrpc_session *session;    /* NULL until there is a remote. */
     unsigned int session_seqno;         /* Its seqno when last seen. */
     struct json *request_id;            /* The transaction in flight. */
+    long long int request_sent;         /* When it was sent. */
     bool inserting;                     /* It inserts our row. */
+    int n_failures;                     /* Beats failed in a row. */
     uint64_t applied_seqno;
     char *cur_chassis;
     char *cur_remote;
@@ -213,7 +215,23 @@ vpn_beat_run(struct vpn_beat *beat)
         jsonrpc_msg_destroy(msg);
     }
 
+    /* A member of a clustered database that cannot reach its leader
+     * fails or holds every beat, but the connection stays up: another
+     * member is tried. */
     long long int now = time_msec();
+    if ((beat->request_id
+         && now - beat->request_sent >= 2 * VPN_REPORT_HEARTBEAT_MSEC)
+        || beat->n_failures >= 3) {
+        VLOG_WARN("%s: no heartbeat written for a while: trying another "
+                  "server", jsonrpc_session_get_name(beat->session));
+        json_destroy(beat->request_id);
+        beat->request_id = NULL;
+        beat->n_failures = 0;
+        jsonrpc_session_force_reconnect(beat->session);
+        beat->next_beat = 0;
+        return;
+    }
+
     long long int progress;
     atomic_read_relaxed(&beat->progress, &progress);
     bool wedged = beat->threaded && now - progress >= VPN_BEAT_WEDGED_MSEC;
@@ -245,6 +263,9 @@ vpn_beat_wait(struct vpn_beat *beat)
         jsonrpc_session_recv_wait(beat->session);
         if (beat->cur_chassis && !beat->request_id) {
             poll_timer_wait_until(beat->next_beat);
+        } else if (beat->request_id) {
+            poll_timer_wait_until(beat->request_sent
+                                  + 2 * VPN_REPORT_HEARTBEAT_MSEC);
         }
     }
     if (beat->threaded) {
@@ -348,6 +369,7 @@ send_beat(struct vpn_beat *beat, bool insert)
     struct jsonrpc_msg *request = jsonrpc_create_request("transact", params,
                                                          NULL);
     beat->request_id = json_clone(request->id);
+    beat->request_sent = time_msec();
     beat->inserting = insert;
     jsonrpc_session_send(beat->session, request);
 }
@@ -371,6 +393,7 @@ handle_reply(struct vpn_beat *beat, const struct jsonrpc_msg *msg)
         VLOG_WARN_RL(&rl, "heartbeat of %s not written: %s",
                      beat->cur_chassis, text);
         free(text);
+        beat->n_failures++;
         /* Again soon: a leader election, or another agent of the same
          * name inserted the row first. */
         beat->next_beat = MIN(beat->next_beat,
@@ -385,6 +408,7 @@ handle_reply(struct vpn_beat *beat, const struct jsonrpc_msg *msg)
         send_beat(beat, true);
         return;
     }
+    beat->n_failures = 0;
     unsigned long long int orig;
     atomic_add_relaxed(&beat->n_beats, 1, &orig);
     atomic_store_relaxed(&beat->last_beat, time_wall_msec());
