@@ -248,8 +248,8 @@ static void conn_load(struct vpn_pluto *, struct pluto_conn *);
 static void conns_load(struct vpn_pluto *, struct pluto_conn **, size_t n);
 static bool conns_load_start(struct vpn_pluto *, struct pluto_conn **,
                              size_t n);
-static void conns_load_finish(struct vpn_pluto *, bool block);
-static bool load_reap(struct vpn_pluto *, bool block, int *status);
+static void conns_load_finish(struct vpn_pluto *);
+static bool load_reap(struct vpn_pluto *, int *status);
 static void load_release(struct vpn_pluto *);
 static void load_abort(struct vpn_pluto *);
 static void pluto_forget_post_load(struct vpn_pluto *);
@@ -463,7 +463,7 @@ vpn_pluto_run(struct vpn_pluto *pluto)
 
     case PLUTO_RUNNING: {
         if (vpn_exec_job_is_running(&pluto->load)) {
-            conns_load_finish(pluto, false);
+            conns_load_finish(pluto);
         }
         if (pluto->post_load
             && (!n_loads_running || now >= pluto->post_load_deadline)) {
@@ -500,7 +500,7 @@ vpn_pluto_run(struct vpn_pluto *pluto)
          * must not wait for it. */
         int status;
         if (vpn_exec_job_is_running(&pluto->poll)) {
-            if (vpn_exec_job_reap(&pluto->poll, false, &status)) {
+            if (vpn_exec_job_reap(&pluto->poll, &status)) {
                 poll_finish(pluto, status);
                 if (pluto->state == PLUTO_RUNNING) {
                     retry_conns(pluto);
@@ -586,7 +586,7 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
     struct shash_node *node;
 
     if (vpn_exec_job_is_running(&pluto->load)) {
-        conns_load_finish(pluto, false);
+        conns_load_finish(pluto);
         if (vpn_exec_job_is_running(&pluto->load)) {
             return false;
         }
@@ -2044,16 +2044,15 @@ conns_load_start(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
     return true;
 }
 
-/* Reaps the batch's "addconn" if it has exited, waiting for it if 'block',
- * and records the outcome: the conns are loaded, and wait for
+/* Reaps the batch's "addconn" if it has exited, and records the outcome: the conns are loaded, and wait for
  * post_load_run(); or, if addconn failed, they are loaded again one at a
  * time, which says which conn pluto refused and why.  Kills an addconn that
  * runs longer than VPN_PLUTO_CMD_TIMEOUT_MSEC. */
 static void
-conns_load_finish(struct vpn_pluto *pluto, bool block)
+conns_load_finish(struct vpn_pluto *pluto)
 {
     int status;
-    if (!load_reap(pluto, block, &status)) {
+    if (!load_reap(pluto, &status)) {
         return;
     }
 
@@ -2137,14 +2136,13 @@ conns_load_finish(struct vpn_pluto *pluto, bool block)
     pluto->seqno++;
 }
 
-/* Reaps the batch's "addconn": returns false if it still runs (after
- * waiting for it if 'block'), otherwise true with its wait status in
- * '*status', or -1 if it was killed for running too long.  What it printed
- * is in 'load.out'. */
+/* Reaps the batch's "addconn": returns false if it still runs, otherwise
+ * true with its wait status in '*status', or -1 if it was killed for
+ * running too long.  What it printed is in 'load.out'. */
 static bool
-load_reap(struct vpn_pluto *pluto, bool block, int *status)
+load_reap(struct vpn_pluto *pluto, int *status)
 {
-    if (!vpn_exec_job_reap(&pluto->load, block, status)) {
+    if (!vpn_exec_job_reap(&pluto->load, status)) {
         return false;
     }
     load_release(pluto);

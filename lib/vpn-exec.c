@@ -321,63 +321,49 @@ vpn_exec_job_start(struct vpn_exec_job *job, char *const argv[],
     return 0;
 }
 
-/* Collects what the command of 'job' printed so far and, if it has exited
- * (after waiting for it, if 'block'), reaps it: then returns true, with
- * its wait status in '*status', or -1 if it was killed for running past
- * its timeout, and its output in 'job->out'.  Returns false while it
- * runs. */
+/* Collects what the command of 'job' printed so far and, if it has exited,
+ * reaps it: then returns true, with its wait status in '*status', or -1 if
+ * it was killed for running past its timeout, and its output in
+ * 'job->out'.  Returns false while it runs.  Never waits. */
 bool
-vpn_exec_job_reap(struct vpn_exec_job *job, bool block, int *status)
+vpn_exec_job_reap(struct vpn_exec_job *job, int *status)
 {
     ovs_assert(job->pid);
-    for (;;) {
-        while (!job->eof) {
-            char buf[4096];
-            ssize_t n = read(job->fd, buf, sizeof buf);
-            if (n > 0) {
-                if (job->out.length < VPN_EXEC_JOB_MAX_OUTPUT) {
-                    ds_put_buffer(&job->out, buf, n);
-                }
-            } else if (!n || (errno != EAGAIN && errno != EINTR)) {
-                job->eof = true;
-            } else if (errno == EAGAIN) {
-                break;
+    while (!job->eof) {
+        char buf[4096];
+        ssize_t n = read(job->fd, buf, sizeof buf);
+        if (n > 0) {
+            if (job->out.length < VPN_EXEC_JOB_MAX_OUTPUT) {
+                ds_put_buffer(&job->out, buf, n);
             }
+        } else if (!n || (errno != EAGAIN && errno != EINTR)) {
+            job->eof = true;
+        } else if (errno == EAGAIN) {
+            break;
         }
+    }
 
-        bool timed_out = (job->timeout_ms
-                          && time_msec() - job->started >= job->timeout_ms);
-        if (timed_out) {
-            kill(job->pid, SIGKILL);
-        }
-        if (job->eof || timed_out) {
-            pid_t retval;
-            do {
-                retval = waitpid(job->pid, status, timed_out ? 0 : WNOHANG);
-            } while (retval < 0 && errno == EINTR);
-            if (retval == job->pid || retval < 0) {
-                if (retval < 0) {
-                    VLOG_WARN("waitpid(%ld) failed (%s)",
-                              (long int) job->pid, ovs_strerror(errno));
-                    *status = 0;
-                } else if (timed_out) {
-                    *status = -1;
-                }
-                break;
-            }
-        }
-        if (!block) {
-            return false;
-        }
+    bool timed_out = (job->timeout_ms
+                      && time_msec() - job->started >= job->timeout_ms);
+    if (timed_out) {
+        kill(job->pid, SIGKILL);
+    } else if (!job->eof) {
+        return false;
+    }
 
-        fatal_signal_run();
-        if (job->eof) {
-            /* It closed its output and exits in a moment. */
-            xnanosleep(1000 * 1000);
-        } else {
-            struct pollfd pfd = { .fd = job->fd, .events = POLLIN };
-            poll(&pfd, 1, 10);
-        }
+    /* It closed its output (and exits in a moment) or was killed. */
+    pid_t retval;
+    do {
+        retval = waitpid(job->pid, status, timed_out ? 0 : WNOHANG);
+    } while (retval < 0 && errno == EINTR);
+    if (!retval) {
+        return false;
+    } else if (retval < 0) {
+        VLOG_WARN("waitpid(%ld) failed (%s)", (long int) job->pid,
+                  ovs_strerror(errno));
+        *status = 0;
+    } else if (timed_out) {
+        *status = -1;
     }
     close_fd(&job->fd);
     job->pid = 0;

@@ -71,7 +71,7 @@ void vpn_exec_job_init(struct vpn_exec_job *);
 void vpn_exec_job_destroy(struct vpn_exec_job *);
 int vpn_exec_job_start(struct vpn_exec_job *, char *const argv[],
                        long long int timeout_ms) OVS_WARN_UNUSED_RESULT;
-bool vpn_exec_job_reap(struct vpn_exec_job *, bool block, int *status);
+bool vpn_exec_job_reap(struct vpn_exec_job *, int *status);
 void vpn_exec_job_wait(const struct vpn_exec_job *);
 
 static inline bool
