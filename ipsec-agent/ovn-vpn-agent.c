@@ -270,6 +270,17 @@ main(int argc, char *argv[])
                                                  sb_loop.idl);
         }
 
+        /* The plutos run before the reports are built, so that what they
+         * saw in this iteration (a tunnel that connected) is reported in
+         * it, not when some timer next wakes the loop. */
+        struct shash_node *node;
+        SHASH_FOR_EACH (node, &agent.gateways) {
+            struct agent_gateway *gw = node->data;
+            if (gw->pluto) {
+                vpn_pluto_run(gw->pluto);
+            }
+        }
+
         /* With the SB unreachable, the last known gateways keep running:
          * tunnels stay up across an SB outage. */
         /* Only on a complete view: while the server has not yet applied
@@ -281,14 +292,6 @@ main(int argc, char *argv[])
             sync_reports(&agent, sb_loop.idl, sb_txn, status_loop.idl,
                          status_txn);
         }
-        struct shash_node *node;
-        SHASH_FOR_EACH (node, &agent.gateways) {
-            struct agent_gateway *gw = node->data;
-            if (gw->pluto) {
-                vpn_pluto_run(gw->pluto);
-            }
-        }
-
         unixctl_server_run(unixctl);
         unixctl_server_wait(unixctl);
         vpn_beat_progress(agent.beat);

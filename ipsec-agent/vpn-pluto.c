@@ -36,6 +36,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,6 +100,15 @@ extern char **environ;
  * gateways, polling every gateway every second cost more than 10 % of a
  * core. */
 #define IDLE_POLL_MSEC 10000
+
+/* A Child SA established, as the log says, is polled for sooner than
+ * other news: it is the moment a tunnel connects, which its status and its
+ * routes wait for.  Such events are few, but a storm of them (thousands of
+ * tunnels connecting at once) polls at most every UP_POLL_MIN_MSEC, and
+ * never more often than every UP_POLL_FACTOR times the last poll's
+ * duration, so that a slow poll cannot take the agent's time. */
+#define UP_POLL_MIN_MSEC 100
+#define UP_POLL_FACTOR 4
 
 /* Batches.  The new conns of one pluto go in one batch that one "addconn"
  * loads in the background, so that the batches of all the plutos load at
@@ -179,6 +189,9 @@ struct vpn_pluto {
     int n_poll_failures;
     struct vpn_exec_job poll;   /* The running status poll's whack. */
     bool poll_news;             /* News in the log while it ran. */
+    unsigned long long polled_child_ups;    /* log.n_child_ups at the last
+                                             * poll's start. */
+    long long int poll_duration;            /* The last poll's, in ms. */
 
     /* Connections. */
     struct shash conns;         /* Name -> struct pluto_conn. */
@@ -201,6 +214,7 @@ struct vpn_pluto {
     struct swan_status status;
     struct swan_status_log log;
     int log_fd;
+    int log_wd;                 /* Its watch in 'log_notify_fd', or -1. */
     off_t log_offset;
     ino_t log_ino;
     long long int next_rotate_check;    /* time_msec() of the next check
@@ -232,9 +246,13 @@ static bool pluto_command(struct vpn_pluto *, struct ds *output,
 static void poll_start(struct vpn_pluto *);
 static void poll_finish(struct vpn_pluto *, int status);
 static void poll_abort(struct vpn_pluto *);
+static long long int up_poll_time(const struct vpn_pluto *);
 static long long int next_poll_time(const struct vpn_pluto *,
                                     long long int now);
 static void retry_conns(struct vpn_pluto *);
+static int log_notify_fd = -1;  /* See log_notify_watch(). */
+static void log_notify_drain(void);
+static void log_notify_wait(const struct vpn_pluto *);
 static void log_read(struct vpn_pluto *);
 static void log_reset(struct vpn_pluto *, bool catch_up);
 static void update_secrets(struct vpn_pluto *, bool force);
@@ -334,6 +352,7 @@ vpn_pluto_create(const char *name, const char *netns, const char *rundir,
     swan_status_init(&pluto->status);
     swan_status_log_init(&pluto->log);
     pluto->log_fd = -1;
+    pluto->log_wd = -1;
     vpn_exec_job_init(&pluto->load);
     vpn_exec_job_init(&pluto->poll);
     pluto->seqno = 1;
@@ -415,6 +434,9 @@ vpn_pluto_destroy(struct vpn_pluto *pluto, bool stop)
     if (pluto->log_fd >= 0) {
         close(pluto->log_fd);
     }
+    if (pluto->log_wd >= 0) {
+        inotify_rm_watch(log_notify_fd, pluto->log_wd);
+    }
     svec_destroy(&pluto->env);
     vpn_exec_job_destroy(&pluto->load);
     vpn_exec_job_destroy(&pluto->poll);
@@ -484,6 +506,7 @@ vpn_pluto_run(struct vpn_pluto *pluto)
         /* Anything in the log: failures it reports count at once, and a
          * poll follows within VPN_PLUTO_POLL_MSEC. */
         off_t log_offset = pluto->log_offset;
+        log_notify_drain();
         log_read(pluto);
         if (pluto->log_offset != log_offset) {
             struct shash_node *node;
@@ -494,6 +517,9 @@ vpn_pluto_run(struct vpn_pluto *pluto)
                                    pluto->last_poll + VPN_PLUTO_POLL_MSEC);
             pluto->poll_news = true;
         }
+        if (pluto->log.n_child_ups != pluto->polled_child_ups) {
+            pluto->next_poll = MIN(pluto->next_poll, up_poll_time(pluto));
+        }
 
         /* The status poll runs in the background: a pluto busy with
          * crypto may take seconds to answer, and the caller's main loop
@@ -501,6 +527,7 @@ vpn_pluto_run(struct vpn_pluto *pluto)
         int status;
         if (vpn_exec_job_is_running(&pluto->poll)) {
             if (vpn_exec_job_reap(&pluto->poll, &status)) {
+                pluto->poll_duration = now - pluto->last_poll;
                 poll_finish(pluto, status);
                 if (pluto->state == PLUTO_RUNNING) {
                     retry_conns(pluto);
@@ -511,11 +538,16 @@ vpn_pluto_run(struct vpn_pluto *pluto)
                             = MIN(pluto->next_poll,
                                   pluto->last_poll + VPN_PLUTO_POLL_MSEC);
                     }
+                    if (pluto->log.n_child_ups != pluto->polled_child_ups) {
+                        pluto->next_poll = MIN(pluto->next_poll,
+                                               up_poll_time(pluto));
+                    }
                 }
             }
         } else if (now >= pluto->next_poll) {
             pluto->last_poll = now;
             pluto->poll_news = false;
+            pluto->polled_child_ups = pluto->log.n_child_ups;
             poll_start(pluto);
         }
         break;
@@ -562,6 +594,7 @@ vpn_pluto_wait(struct vpn_pluto *pluto)
         if (pluto->log_pending) {
             poll_immediate_wake();
         }
+        log_notify_wait(pluto);
         break;
 
     default:
@@ -1573,6 +1606,15 @@ poll_abort(struct vpn_pluto *pluto)
  * away, the same for every pluto: the quiet plutos are polled together, in
  * one iteration of the caller's main loop, instead of each at its own
  * time (with 50 gateways, that woke the loop 5 times a second). */
+/* The earliest time of the poll that follows a Child SA established (see
+ * UP_POLL_MIN_MSEC). */
+static long long int
+up_poll_time(const struct vpn_pluto *pluto)
+{
+    return pluto->last_poll + MAX(UP_POLL_MIN_MSEC,
+                                  UP_POLL_FACTOR * pluto->poll_duration);
+}
+
 static long long int
 next_poll_time(const struct vpn_pluto *pluto, long long int now)
 {
@@ -1628,6 +1670,65 @@ retry_conns(struct vpn_pluto *pluto)
     }
 }
 
+/* What pluto writes in its log (a tunnel that connects or fails) is read
+ * as soon as it is written: one inotify instance, shared by every pluto
+ * (a user may have as few as 128 of them), wakes the main loop when any
+ * pluto's log changes, and every pluto then reads its own.  Without
+ * inotify, logs are read at least every LOG_FALLBACK_MSEC. */
+#define LOG_FALLBACK_MSEC 200
+
+/* Watches the log that 'pluto' just opened (again, after a rotation). */
+static void
+log_notify_watch(struct vpn_pluto *pluto)
+{
+    static bool tried;
+    if (!tried) {
+        tried = true;
+        log_notify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (log_notify_fd < 0) {
+            VLOG_WARN("inotify_init1 failed (%s): pluto logs are read "
+                      "every %d ms", ovs_strerror(errno), LOG_FALLBACK_MSEC);
+        }
+    }
+    if (log_notify_fd >= 0) {
+        if (pluto->log_wd >= 0) {
+            inotify_rm_watch(log_notify_fd, pluto->log_wd);
+        }
+        pluto->log_wd = inotify_add_watch(log_notify_fd, pluto->log_path,
+                                          IN_MODIFY);
+        if (pluto->log_wd < 0) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+            VLOG_WARN_RL(&rl, "%s: cannot watch %s (%s): it is read every "
+                         "%d ms", pluto->name, pluto->log_path,
+                         ovs_strerror(errno), LOG_FALLBACK_MSEC);
+        }
+    }
+}
+
+/* Discards the notifications that woke the main loop: every pluto reads
+ * its log in the same iteration. */
+static void
+log_notify_drain(void)
+{
+    if (log_notify_fd >= 0) {
+        char buf[4096];
+        while (read(log_notify_fd, buf, sizeof buf) > 0) {
+            continue;
+        }
+    }
+}
+
+/* Wakes the main loop when a log of 'pluto' may have changed. */
+static void
+log_notify_wait(const struct vpn_pluto *pluto)
+{
+    if (log_notify_fd >= 0 && pluto->log_wd >= 0) {
+        poll_fd_wait(log_notify_fd, POLLIN);
+    } else {
+        poll_timer_wait(LOG_FALLBACK_MSEC);
+    }
+}
+
 /* Feeds what pluto appended to its log since the last call to the log
  * tracker. */
 static void
@@ -1646,6 +1747,7 @@ log_read(struct vpn_pluto *pluto)
             return;
         }
         pluto->log_ino = st.st_ino;
+        log_notify_watch(pluto);
         if (pluto->log_offset < 0) {
             /* Catch up with at most the end of an existing log. */
             pluto->log_offset = MAX(st.st_size - LOG_CATCH_UP_SIZE, 0);

@@ -271,6 +271,7 @@ swan_status_log_init(struct swan_status_log *log)
     shash_init(&log->tunnels);
     ds_init(&log->line);
     log->seqno = 0;
+    log->n_child_ups = 0;
 }
 
 void
@@ -394,6 +395,7 @@ swan_status_log_record(struct swan_status_log *log,
         return;
 
     case SWAN_EVENT_CHILD_UP:
+        log->n_child_ups++;
         t = shash_find_data(&log->tunnels, ev->tunnel);
         if (t) {
             free(shash_find_and_delete(&t->p2, ev->conn));

@@ -241,6 +241,7 @@ struct swan_status_log {
     struct shash tunnels;           /* Base name -> private state. */
     struct ds line;                 /* Unterminated line carried over. */
     unsigned long long seqno;
+    unsigned long long n_child_ups; /* SWAN_EVENT_CHILD_UP events seen. */
 };
 
 void swan_status_log_init(struct swan_status_log *);
