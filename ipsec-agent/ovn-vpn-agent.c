@@ -113,6 +113,7 @@ struct agent {
     struct shash gateways;      /* Contains "struct agent_gateway"s. */
     struct vpn_caps caps;
     struct vpn_beat *beat;      /* The heartbeat, in its own thread. */
+    int heartbeat_interval;     /* Its interval, in ms, as reported. */
     struct vpn_reporter reporter;       /* Where and how it reports. */
     bool swept;                 /* Stale plutos of an earlier run gone. */
 
@@ -200,6 +201,7 @@ main(int argc, char *argv[])
     /* From here on, the heartbeat beats whatever the main loop waits
      * for. */
     agent.beat = vpn_beat_create(true);
+    agent.heartbeat_interval = VPN_REPORT_HEARTBEAT_MSEC;
 
     /* The local Open_vSwitch database: configuration and the gateways'
      * ports. */
@@ -245,6 +247,18 @@ main(int argc, char *argv[])
                                  smap_get_def(&cfg->external_ids,
                                               "ovn-bridge",
                                               VPN_PLUMB_DEFAULT_BRIDGE));
+
+            /* As ovn-controller's ovn-remote-probe-interval, a setting of
+             * the chassis itself.  It is reported, so that the translator
+             * judges this agent by it. */
+            int interval = smap_get_int(&cfg->external_ids,
+                                        "ovn-vpn-heartbeat-interval",
+                                        VPN_REPORT_HEARTBEAT_MSEC);
+            interval = vpn_beat_set_interval(agent.beat, interval);
+            if (interval != agent.heartbeat_interval) {
+                VLOG_INFO("heartbeat every %d ms", interval);
+                agent.heartbeat_interval = interval;
+            }
         }
         if (chassis && !nullable_string_is_equal(chassis, agent.chassis)) {
             free(agent.chassis);
@@ -896,6 +910,8 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     build_reports(agent, sb, tunnels, &want);
     vpn_caps_to_smap(&agent->caps, &want);
     smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
+    smap_add_format(&want, VPN_REPORT_HEARTBEAT_INTERVAL, "%d",
+                    agent->heartbeat_interval);
     vpn_reporter_write(&agent->reporter, &row, &want, tunnels);
     smap_destroy(&want);
 }

@@ -43,6 +43,7 @@ struct vpn_beat {
     struct ovs_mutex mutex;
     char *chassis OVS_GUARDED;
     char *remote OVS_GUARDED;
+    int interval OVS_GUARDED;           /* Beat every 'interval' ms. */
     uint64_t config_seqno OVS_GUARDED;  /* Bumped by every change. */
     atomic_llong progress;              /* Main loop last came round. */
 
@@ -56,6 +57,7 @@ struct vpn_beat {
     uint64_t applied_seqno;
     char *cur_chassis;
     char *cur_remote;
+    int cur_interval;
     long long int next_beat;
     bool wedged;
 
@@ -72,6 +74,15 @@ struct vpn_beat {
 };
 
 static void *beat_thread(void *);
+
+/* How long a beat may go unanswered before another member of the
+ * database is tried: two beats, but never less than a leader election
+ * takes. */
+static long long int
+unanswered(const struct vpn_beat *beat)
+{
+    return MAX(2 * beat->cur_interval, 2 * VPN_REPORT_HEARTBEAT_MSEC);
+}
 static void apply_config(struct vpn_beat *);
 static void send_beat(struct vpn_beat *, bool insert);
 static void handle_reply(struct vpn_beat *, const struct jsonrpc_msg *);
@@ -81,6 +92,7 @@ vpn_beat_create(bool threaded)
 {
     struct vpn_beat *beat = xzalloc(sizeof *beat);
     ovs_mutex_init(&beat->mutex);
+    beat->interval = beat->cur_interval = VPN_REPORT_HEARTBEAT_MSEC;
     atomic_init(&beat->progress, time_msec());
     atomic_init(&beat->n_beats, 0);
     atomic_init(&beat->last_beat, 0);
@@ -150,6 +162,25 @@ vpn_beat_set_remote(struct vpn_beat *beat, const char *remote)
     set_string(beat, &beat->remote, remote);
 }
 
+/* Beats every 'msec' milliseconds (VPN_REPORT_HEARTBEAT_MSEC by default),
+ * clamped to the range that vpn-report.h allows; returns the interval
+ * taken. */
+int
+vpn_beat_set_interval(struct vpn_beat *beat, int msec)
+{
+    msec = vpn_report_heartbeat_clamp(msec);
+    ovs_mutex_lock(&beat->mutex);
+    if (msec != beat->interval) {
+        beat->interval = msec;
+        beat->config_seqno++;
+        if (beat->threaded) {
+            latch_set(&beat->config_latch);
+        }
+    }
+    ovs_mutex_unlock(&beat->mutex);
+    return msec;
+}
+
 /* Tells the beat that the main loop came round, and makes the main loop
  * come round again within a third of VPN_BEAT_WEDGED_MSEC even if it has
  * nothing to do: an idle agent is not a wedged one.  The main loop calls
@@ -171,10 +202,14 @@ vpn_beat_format_status(struct vpn_beat *beat, struct ds *s)
     atomic_read_relaxed(&beat->last_beat, &last_beat);
     atomic_read_relaxed(&beat->stopped, &stopped);
 
-    ds_put_format(s, "heartbeat: %s, %llu beats",
-                  stopped ? "stopped (the main loop is wedged)"
+    ovs_mutex_lock(&beat->mutex);
+    int interval = beat->interval;
+    ovs_mutex_unlock(&beat->mutex);
+
+    ds_put_format(s, "heartbeat: %s every %d ms, %llu beats",
+                  stopped ? "stopped (the main loop is wedged), set"
                   : beat->threaded ? "beating from its own thread"
-                  : "beating", n_beats);
+                  : "beating", interval, n_beats);
     if (last_beat) {
         ds_put_format(s, ", last %lld ms ago",
                       time_wall_msec() - last_beat);
@@ -219,8 +254,7 @@ vpn_beat_run(struct vpn_beat *beat)
      * fails or holds every beat, but the connection stays up: another
      * member is tried. */
     long long int now = time_msec();
-    if ((beat->request_id
-         && now - beat->request_sent >= 2 * VPN_REPORT_HEARTBEAT_MSEC)
+    if ((beat->request_id && now - beat->request_sent >= unanswered(beat))
         || beat->n_failures >= 3) {
         VLOG_WARN("%s: no heartbeat written for a while: trying another "
                   "server", jsonrpc_session_get_name(beat->session));
@@ -250,7 +284,7 @@ vpn_beat_run(struct vpn_beat *beat)
     if (!beat->request_id && beat->cur_chassis && !wedged
         && now >= beat->next_beat
         && jsonrpc_session_is_connected(beat->session)) {
-        beat->next_beat = now + VPN_REPORT_HEARTBEAT_MSEC;
+        beat->next_beat = now + beat->cur_interval;
         send_beat(beat, false);
     }
 }
@@ -264,8 +298,7 @@ vpn_beat_wait(struct vpn_beat *beat)
         if (beat->cur_chassis && !beat->request_id) {
             poll_timer_wait_until(beat->next_beat);
         } else if (beat->request_id) {
-            poll_timer_wait_until(beat->request_sent
-                                  + 2 * VPN_REPORT_HEARTBEAT_MSEC);
+            poll_timer_wait_until(beat->request_sent + unanswered(beat));
         }
     }
     if (beat->threaded) {
@@ -303,6 +336,11 @@ apply_config(struct vpn_beat *beat)
         return;
     }
     beat->applied_seqno = beat->config_seqno;
+    if (beat->interval != beat->cur_interval) {
+        beat->cur_interval = beat->interval;
+        beat->next_beat = MIN(beat->next_beat,
+                              time_msec() + beat->cur_interval);
+    }
     if (!nullable_string_is_equal(beat->chassis, beat->cur_chassis)) {
         free(beat->cur_chassis);
         beat->cur_chassis = nullable_xstrdup(beat->chassis);
@@ -397,7 +435,7 @@ handle_reply(struct vpn_beat *beat, const struct jsonrpc_msg *msg)
         /* Again soon: a leader election, or another agent of the same
          * name inserted the row first. */
         beat->next_beat = MIN(beat->next_beat,
-                              time_msec() + VPN_REPORT_HEARTBEAT_MSEC / 4);
+                              time_msec() + beat->cur_interval / 4);
         return;
     }
 

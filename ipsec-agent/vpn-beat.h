@@ -51,6 +51,7 @@ void vpn_beat_destroy(struct vpn_beat *);
 
 void vpn_beat_set_chassis(struct vpn_beat *, const char *chassis);
 void vpn_beat_set_remote(struct vpn_beat *, const char *remote);
+int vpn_beat_set_interval(struct vpn_beat *, int msec);
 void vpn_beat_progress(struct vpn_beat *);
 void vpn_beat_format_status(struct vpn_beat *, struct ds *);
 

@@ -33,6 +33,14 @@
 static void put_counter(struct ds *, int64_t);
 static bool parse_counter(const char *, int64_t *);
 
+/* Returns 'msec' within the heartbeat intervals that agents may use. */
+int
+vpn_report_heartbeat_clamp(int msec)
+{
+    return MIN(MAX(msec, VPN_REPORT_HEARTBEAT_MIN_MSEC),
+               VPN_REPORT_HEARTBEAT_MAX_MSEC);
+}
+
 void
 vpn_report_tunnel_format(const struct vpn_tunnel_report *r, struct ds *s)
 {

@@ -29,6 +29,7 @@
  *   ovn-vpn-heartbeat           counter, bumped every
  *                               VPN_REPORT_HEARTBEAT_MSEC (Chassis_Private
  *                               only: the status database has a column)
+ *   ovn-vpn-heartbeat-interval  milliseconds between two heartbeats
  *   ovn-vpn-version             the agent's version
  *   ovn-vpn-dh-groups           "5,14,19,..." accepted DH groups
  *   ovn-vpn-encryption          "3des,aes128,..." accepted ciphers
@@ -54,10 +55,22 @@ struct vpn_tunnel_params;
 #define VPN_REPORT_GATEWAY_PREFIX "ovn-vpn-gw-"
 #define VPN_REPORT_TUNNEL_PREFIX  "ovn-vpn-tun-"
 
-/* The agent bumps its heartbeat this often; the translator declares it
- * dead after VPN_REPORT_DEAD_MSEC without a change (by its own clock). */
+/* The agent bumps its heartbeat every VPN_REPORT_HEARTBEAT_MSEC, or as
+ * often as its chassis's Open_vSwitch external_ids:ovn-vpn-heartbeat-
+ * interval says (within VPN_REPORT_HEARTBEAT_MIN_MSEC and _MAX_MSEC),
+ * and reports that interval.  The translator declares it dead, by its own
+ * clock, VPN_REPORT_DEAD_FACTOR intervals after the last change if other
+ * agents' heartbeats reached it in the meantime (the database works), and
+ * otherwise not before VPN_REPORT_DEAD_MSEC, which no database failover
+ * lasts. */
 #define VPN_REPORT_HEARTBEAT_MSEC 2000
+#define VPN_REPORT_HEARTBEAT_MIN_MSEC 200
+#define VPN_REPORT_HEARTBEAT_MAX_MSEC 10000
+#define VPN_REPORT_DEAD_FACTOR    3
 #define VPN_REPORT_DEAD_MSEC      6000
+#define VPN_REPORT_HEARTBEAT_INTERVAL "ovn-vpn-heartbeat-interval"
+
+int vpn_report_heartbeat_clamp(int msec);
 
 /* An agent that moves its reports from Chassis_Private to the status
  * database (when the SB's servers start serving it) keeps its old

@@ -41,6 +41,7 @@ struct vpn_chassis {
     char *name;
     char *heartbeat;            /* Last heartbeat value seen. */
     long long int last_change;  /* When it last changed (monotonic). */
+    int interval;               /* Its heartbeat interval, in ms. */
     bool alive;
     struct vpn_caps caps;
     struct smap reports;        /* Its ovn-vpn-* keys, as last seen. */
@@ -57,6 +58,8 @@ static void update_chassis(struct vpn_chassis_set *, const char *name,
                            const char *heartbeat, const struct smap *ids,
                            long long int now);
 static void remove_chassis(struct vpn_chassis_set *, struct vpn_chassis *);
+static long long int chassis_deadline(const struct vpn_chassis_set *,
+                                      const struct vpn_chassis *);
 static void update_reports(struct vpn_chassis_set *, struct vpn_chassis *,
                            const struct smap *ids);
 static void note_report_change(struct vpn_chassis_set *, const char *key);
@@ -71,6 +74,8 @@ vpn_chassis_set_init(struct vpn_chassis_set *set)
     sset_init(&set->changed_tunnels);
     sset_init(&set->changed_gateways);
     set->next_deadline = LLONG_MAX;
+    set->last_beat = LLONG_MIN;
+    set->initialized = false;
 }
 
 void
@@ -160,7 +165,7 @@ vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
     set->next_deadline = LLONG_MAX;
     struct vpn_chassis *ch;
     HMAP_FOR_EACH (ch, node, &set->chassis) {
-        long long int deadline = ch->last_change + VPN_REPORT_DEAD_MSEC;
+        long long int deadline = chassis_deadline(set, ch);
         bool alive = now < deadline;
         if (alive != ch->alive) {
             ch->alive = alive;
@@ -172,6 +177,25 @@ vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
             set->next_deadline = deadline;
         }
     }
+}
+
+/* Returns when 'ch' is to be declared dead if its heartbeat does not
+ * change: VPN_REPORT_DEAD_FACTOR of its intervals after the last change,
+ * if another agent's heartbeat changed after its own should have (so the
+ * database delivers), otherwise VPN_REPORT_DEAD_MSEC after it.  (A
+ * heartbeat that comes through later wakes the caller, which then judges
+ * again.) */
+static long long int
+chassis_deadline(const struct vpn_chassis_set *set,
+                 const struct vpn_chassis *ch)
+{
+    long long int fast = ch->last_change
+                         + VPN_REPORT_DEAD_FACTOR * ch->interval;
+    long long int slow = ch->last_change
+                         + MAX(VPN_REPORT_DEAD_FACTOR * ch->interval,
+                               VPN_REPORT_DEAD_MSEC);
+    bool database_works = set->last_beat > ch->last_change + ch->interval;
+    return database_works ? fast : slow;
 }
 
 /* Forces vpn_chassis_run() to read every row again (after a reconnect). */
@@ -315,6 +339,7 @@ update_chassis(struct vpn_chassis_set *set, const char *name,
         ch->name = xstrdup(name);
         ch->heartbeat = xstrdup(heartbeat);
         ch->last_change = now;
+        ch->interval = VPN_REPORT_HEARTBEAT_MSEC;
         ch->alive = true;
         vpn_caps_init(&ch->caps);
         smap_init(&ch->reports);
@@ -325,11 +350,15 @@ update_chassis(struct vpn_chassis_set *set, const char *name,
         free(ch->heartbeat);
         ch->heartbeat = xstrdup(heartbeat);
         ch->last_change = now;
+        set->last_beat = now;
     }
     ch->seen = true;
     if (!ids) {
         return;
     }
+    ch->interval = vpn_report_heartbeat_clamp(
+        smap_get_int(ids, VPN_REPORT_HEARTBEAT_INTERVAL,
+                     VPN_REPORT_HEARTBEAT_MSEC));
 
     struct vpn_caps caps;
     vpn_caps_init(&caps);

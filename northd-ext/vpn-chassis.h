@@ -24,7 +24,10 @@
  * gateways and tunnels it runs.  A "struct vpn_chassis_set" follows those
  * rows: an agent is alive while its heartbeat keeps changing, judged by
  * the translator's own monotonic clock (so chassis clocks need not agree),
- * and dead VPN_REPORT_DEAD_MSEC after the last change.
+ * and dead VPN_REPORT_DEAD_FACTOR of its own heartbeat intervals after the
+ * last change, provided that other agents' heartbeats came through in the
+ * meantime, and otherwise VPN_REPORT_DEAD_MSEC after it (lib/vpn-report.h):
+ * a database that delivers nothing is not a chassis that died.
  *
  * vpn_chassis_run() reads only the rows that the IDL's change tracking
  * says changed (every row the first time, or after vpn_chassis_reload()),
@@ -48,6 +51,7 @@ struct vpn_chassis_set {
     struct sset changed_tunnels;    /* Tunnel reports changed. */
     struct sset changed_gateways;   /* Gateway reports changed. */
     long long int next_deadline;    /* When an agent may go silent. */
+    long long int last_beat;        /* Any agent's heartbeat last changed. */
     bool initialized;               /* Every row read once. */
 };
 

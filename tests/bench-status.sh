@@ -35,7 +35,8 @@
 #     shows connected on another.
 #
 # Usage: tests/bench-status.sh [C...]   (default: 1 100 500)
-# Environment: T (tunnels, default 10000), SECS (default 60).
+# Environment: T (tunnels, default 10000), SECS (default 60), BEAT_MSEC
+# (the chassis's heartbeat interval, default 2000).
 
 set -e
 
@@ -43,6 +44,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 CS=${*:-1 100 500}
 T=${T:-10000}
 SECS=${SECS:-60}
+BEAT_MSEC=${BEAT_MSEC:-2000}
 PER_GW=20
 PYTHON3=${PYTHON3:-/usr/bin/python3}
 export PATH=$top/utilities:$top/northd-ext:$top/tests:$PATH
@@ -175,7 +177,8 @@ EOF
 
 echo "ovn-vpn bench-status: T=$T tunnels," \
      "$(( (T + PER_GW - 1) / PER_GW )) gateways, ${SECS} s at rest" \
-     "and ${SECS} s of churn (1 state change/s) per C"
+     "and ${SECS} s of churn (1 state change/s) per C, heartbeats every" \
+     "$BEAT_MSEC ms"
 if grep -q '^SANITIZER_FLAGS = -f' $top/Makefile 2>/dev/null; then
     echo "warning: this build uses the sanitizers; figures are pessimistic"
 fi
@@ -214,7 +217,7 @@ for C in $CS; do
     gen $C > $dir/nb.json
     $PYTHON3 $top/tests/vpn-ovsdb.py transact-file nb $dir/nb.json
     vpn-status-sim --sb=tcp:127.0.0.1:$sb_port --nb=tcp:127.0.0.1:$nb_port \
-        --chassis=$C \
+        --chassis=$C --heartbeat-interval=$BEAT_MSEC \
         --unixctl=$dir/sim.ctl > $dir/sim.log 2>&1 &
     echo $! > $dir/sim.pid
     sim_pid=$!

@@ -114,6 +114,7 @@ static long long int kill_time;
 static long long int failover_msec = -1;
 
 static const char *sb_remote, *nb_remote, *unixctl_path;
+static int heartbeat_interval = VPN_REPORT_HEARTBEAT_MSEC;
 
 static void parse_options(int argc, char *argv[]);
 static void chassis_run(struct sim_chassis *, long long int now_wall,
@@ -171,6 +172,7 @@ main(int argc, char *argv[])
         c->beat = vpn_beat_create(false);
         vpn_beat_set_chassis(c->beat, c->name);
         vpn_beat_set_remote(c->beat, sb_remote);
+        vpn_beat_set_interval(c->beat, heartbeat_interval);
         shash_init(&c->tunnels);
     }
 
@@ -232,6 +234,7 @@ parse_options(int argc, char *argv[])
         {"nb", required_argument, NULL, 'n'},
         {"chassis", required_argument, NULL, 'c'},
         {"unixctl", required_argument, NULL, 'u'},
+        {"heartbeat-interval", required_argument, NULL, 'i'},
         {NULL, 0, NULL, 0},
     };
     for (;;) {
@@ -252,13 +255,16 @@ parse_options(int argc, char *argv[])
         case 'u':
             unixctl_path = optarg;
             break;
+        case 'i':
+            heartbeat_interval = vpn_report_heartbeat_clamp(atoi(optarg));
+            break;
         default:
             exit(EXIT_FAILURE);
         }
     }
     if (!sb_remote || !nb_remote || !n_chassis || !unixctl_path) {
         ovs_fatal(0, "usage: %s --sb=REMOTE --nb=REMOTE --chassis=N "
-                  "--unixctl=PATH", program_name);
+                  "--unixctl=PATH [--heartbeat-interval=MS]", program_name);
     }
     chassis = xcalloc(n_chassis, sizeof *chassis);
 }
@@ -335,6 +341,8 @@ chassis_run(struct sim_chassis *c, long long int now_wall, bool tick)
         smap_add(&want, VPN_REPORT_INTEGRITY,
                  "md5,sha1,sha2-256,sha2-384,sha2-512");
         smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
+        smap_add_format(&want, VPN_REPORT_HEARTBEAT_INTERVAL, "%d",
+                        heartbeat_interval);
         vpn_reporter_write(&c->reporter, &row, &want, tunnels);
         smap_destroy(&want);
     }
