@@ -45,12 +45,12 @@
 #include "daemon.h"
 #include "dirs.h"
 #include "fatal-signal.h"
-#include "hash.h"
 #include "lib/ovn-vpn-sb-idl.h"
 #include "lib/ovn-vpn-status-idl.h"
 #include "lib/vswitch-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
+#include "openvswitch/json.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
@@ -72,6 +72,7 @@
 #include "vpn-pluto.h"
 #include "vpn-reporter.h"
 #include "vpn-report.h"
+#include "vpn-validate.h"
 #include "vpn-swan-status.h"
 
 VLOG_DEFINE_THIS_MODULE(ovn_vpn_agent);
@@ -144,6 +145,12 @@ static void collect_tunnels(const struct agent *, const struct ovsdb_idl *sb,
                             struct shash *by_gateway);
 static void free_tunnels(struct shash *by_gateway);
 static void gateway_dirs(const char *netns, char **rundir, char **statedir);
+static const struct agent_gateway *find_pluto_owner(const struct agent *,
+                                                    const char *rundir);
+static bool gateway_is_ours(const struct agent *,
+                            const struct sbrec_vpn_gateway *);
+static bool tunnel_is_ours(const struct agent *,
+                           const struct sbrec_vpn_tunnel *);
 static void free_gateway(struct agent *, struct agent_gateway *, bool stop);
 
 int
@@ -523,14 +530,72 @@ usage(void)
     exit(EXIT_SUCCESS);
 }
 
-/* Derives a gateway's pluto directories from its namespace name: the
- * control socket's directory is kept short with a hash. */
+/* Derives a gateway's pluto directories from its namespace name
+ * (vpn_pluto_dir_name()). */
 static void
 gateway_dirs(const char *netns, char **rundir, char **statedir)
 {
-    uint32_t h = hash_string(netns, 0);
-    *rundir = xasprintf("%s/%08"PRIx32, run_dir, h);
-    *statedir = xasprintf("%s/%08"PRIx32, state_dir, h);
+    char *name = vpn_pluto_dir_name(netns);
+    *rundir = xasprintf("%s/%s", run_dir, name);
+    *statedir = xasprintf("%s/%s", state_dir, name);
+    free(name);
+}
+
+/* Returns true if SB name 'name' of a 'kind' of row is valid
+ * (vpn_check_name()).  ovn-vpn-northd writes no other, and the agent
+ * ignores a row with one, logging the name escaped (as the generic "list"
+ * of the ctl tools prints strings), so that no SB string can forge a log
+ * line or reach a file name. */
+static bool
+sb_name_ok(const char *kind, const char *name)
+{
+    char *error = vpn_check_name(kind, name);
+    if (!error) {
+        return true;
+    }
+    free(error);       /* It quotes the name as it is. */
+
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    if (!VLOG_DROP_WARN(&rl)) {
+        struct ds escaped = DS_EMPTY_INITIALIZER;
+        json_string_escape(name, &escaped);
+        VLOG_WARN("ignoring the southbound's %s %s: not a valid name", kind,
+                  ds_cstr(&escaped));
+        ds_destroy(&escaped);
+    }
+    return false;
+}
+
+/* Returns true if 'sbgw' is placed on this chassis and valid. */
+static bool
+gateway_is_ours(const struct agent *agent,
+                const struct sbrec_vpn_gateway *sbgw)
+{
+    return (sbgw && sbgw->chassis && agent->chassis
+            && !strcmp(sbgw->chassis, agent->chassis)
+            && sb_name_ok("gateway", sbgw->name));
+}
+
+/* Returns true if 't''s gateway is placed on this chassis and both are
+ * valid. */
+static bool
+tunnel_is_ours(const struct agent *agent, const struct sbrec_vpn_tunnel *t)
+{
+    return gateway_is_ours(agent, t->gateway) && sb_name_ok("tunnel", t->name);
+}
+
+/* Returns the gateway whose pluto uses run directory 'rundir', if any. */
+static const struct agent_gateway *
+find_pluto_owner(const struct agent *agent, const char *rundir)
+{
+    const struct shash_node *node;
+    SHASH_FOR_EACH (node, &agent->gateways) {
+        const struct agent_gateway *gw = node->data;
+        if (gw->pluto && !strcmp(vpn_pluto_get_rundir(gw->pluto), rundir)) {
+            return gw;
+        }
+    }
+    return NULL;
 }
 
 /* Fills 'p' from the SB rows.  Strings point into the rows. */
@@ -586,7 +651,7 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
     size_t n = 0, allocated = 0;
     const struct sbrec_vpn_gateway *sbgw;
     SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
-        if (!sbgw->chassis || strcmp(sbgw->chassis, agent->chassis)) {
+        if (!gateway_is_ours(agent, sbgw)) {
             continue;
         }
         if (n >= allocated) {
@@ -652,9 +717,20 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
         if (!gw->pluto && vpn_plumb_ready(agent->plumb, gw->name)) {
             char *rundir, *statedir;
             gateway_dirs(gw->netns, &rundir, &statedir);
-            gw->pluto = vpn_pluto_create(gw->name, gw->netns, rundir,
-                                         statedir, &pluto_env);
-            gw->conns_stale = true;
+            const struct agent_gateway *other = find_pluto_owner(agent,
+                                                                 rundir);
+            if (other) {
+                /* Never one pluto for two gateways. */
+                static struct vlog_rate_limit rl
+                    = VLOG_RATE_LIMIT_INIT(5, 5);
+                VLOG_ERR_RL(&rl, "gateway %s: pluto directory %s is "
+                            "gateway %s's: not started", gw->name, rundir,
+                            other->name);
+            } else {
+                gw->pluto = vpn_pluto_create(gw->name, gw->netns, rundir,
+                                             statedir, &pluto_env);
+                gw->conns_stale = true;
+            }
             free(rundir);
             free(statedir);
         }
@@ -709,7 +785,7 @@ collect_tunnels(const struct agent *agent, const struct ovsdb_idl *sb,
     const struct sbrec_vpn_tunnel *t;
     SBREC_VPN_TUNNEL_FOR_EACH (t, sb) {
         const struct sbrec_vpn_gateway *sbgw = t->gateway;
-        if (!sbgw || !sbgw->chassis || strcmp(sbgw->chassis, agent->chassis)) {
+        if (!tunnel_is_ours(agent, t)) {
             continue;
         }
         struct gateway_tunnels *gt = shash_find_data(by_gateway, sbgw->name);
@@ -823,7 +899,7 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
 {
     const struct sbrec_vpn_gateway *sbgw;
     SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
-        if (!sbgw->chassis || strcmp(sbgw->chassis, agent->chassis)) {
+        if (!gateway_is_ours(agent, sbgw)) {
             continue;
         }
         struct agent_gateway *gw = shash_find_data(&agent->gateways,
@@ -852,8 +928,7 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
         const struct sbrec_vpn_tunnel *t;
         SBREC_VPN_TUNNEL_FOR_EACH (t, sb) {
             sbgw = t->gateway;
-            if (!sbgw || !sbgw->chassis
-                || strcmp(sbgw->chassis, agent->chassis)) {
+            if (!tunnel_is_ours(agent, t)) {
                 continue;
             }
             const struct agent_gateway *gw

@@ -41,6 +41,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "coverage.h"
 #include "hash.h"
 #include "fatal-signal.h"
@@ -301,8 +303,34 @@ static void first_line(const char *text, struct ds *out);
 static bool nullable_streq(const char *, const char *);
 static void replace_string(char **dst, const char *src);
 static bool algparse_accepts(const char *a, const char *b, bool pfs);
+static bool proc_in_netns(pid_t, const char *netns);
+static bool check_owner(struct vpn_pluto *);
 static int remove_tree_cb(const char *path, const struct stat *, int flag,
                           struct FTW *);
+
+/* Returns the malloc'd name of the directories (one in the caller's run
+ * directory, one in its state directory) of the pluto that runs in network
+ * namespace 'netns': the first 128 bits of the name's SHA-256, in
+ * hexadecimal.  That keeps a control socket's path short, and no gateway
+ * name can be made to share another's directories (an unkeyed 32-bit hash
+ * once let a tenant take over another tenant's pluto).  Each state
+ * directory also names its namespace, and a pluto driver refuses one that
+ * names another (check_owner()). */
+char *
+vpn_pluto_dir_name(const char *netns)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len;
+    if (!EVP_Digest(netns, strlen(netns), md, &md_len, EVP_sha256(), NULL)
+        || md_len < 16) {
+        ovs_fatal(0, "SHA-256 is not available");
+    }
+    struct ds name = DS_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < 16; i++) {
+        ds_put_format(&name, "%02x", md[i]);
+    }
+    return ds_steal_cstr(&name);
+}
 
 /* Creates a driver for gateway 'name' whose pluto runs in network namespace
  * 'netns' (NULL: the caller's), with control socket and pid file in
@@ -377,7 +405,12 @@ vpn_pluto_create(const char *name, const char *netns, const char *rundir,
         return pluto;
     }
 
-    if (make_dirs(pluto) && try_adopt(pluto)) {
+    bool dirs_ok = make_dirs(pluto) && check_owner(pluto);
+    if (pluto->fatal_error) {
+        /* Another namespace's directories: not to be touched. */
+        return pluto;
+    }
+    if (dirs_ok && try_adopt(pluto)) {
         log_reset(pluto, true);
     } else {
         clear_conns_dir(pluto);
@@ -764,6 +797,12 @@ vpn_pluto_get_pid(const struct vpn_pluto *pluto)
     return pluto->pid;
 }
 
+const char *
+vpn_pluto_get_rundir(const struct vpn_pluto *pluto)
+{
+    return pluto->rundir;
+}
+
 /* Returns true if the current pluto was adopted rather than started. */
 bool
 vpn_pluto_is_adopted(const struct vpn_pluto *pluto)
@@ -987,6 +1026,18 @@ try_adopt(struct vpn_pluto *pluto)
     free(pid_text);
     if (!have_pid || !proc_is_alive(pid_int)
         || !proc_has_rundir(pid_int, pluto->rundir)) {
+        return false;
+    }
+    if (!proc_in_netns(pid_int, pluto->netns)) {
+        /* Ours by its directory, but not in the gateway's namespace (one
+         * deleted and created again while it ran): it serves nobody. */
+        VLOG_WARN("%s: pluto (pid %d) runs in another network namespace "
+                  "than %s: killing it", pluto->name, pid_int,
+                  pluto->netns ? pluto->netns : "the agent's");
+        pluto->pid = pid_int;
+        pluto->child = false;
+        pluto_kill(pluto, 0);
+        pluto->pid = 0;
         return false;
     }
 
@@ -2777,6 +2828,59 @@ proc_is_alive(pid_t pid)
                  && !strchr("ZXx", paren[2]);
     free(stat);
     return alive;
+}
+
+/* Returns true if process 'pid' runs in network namespace 'netns' (NULL:
+ * the caller's). */
+static bool
+proc_in_netns(pid_t pid, const char *netns)
+{
+    char *proc = xasprintf("/proc/%ld/ns/net", (long int) pid);
+    char *ns = (netns
+                ? xasprintf("/run/netns/%s", netns)
+                : xstrdup("/proc/self/ns/net"));
+    struct stat a, b;
+    bool same = (!stat(proc, &a) && !stat(ns, &b)
+                 && a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+    free(proc);
+    free(ns);
+    return same;
+}
+
+/* The state directory's "owner" file names the network namespace of the
+ * pluto that the directory is for.  Writes it into a new directory; for
+ * one that has it, returns false (and sets a fatal error: this driver then
+ * never touches the directories) if it names another namespace. */
+static bool
+check_owner(struct vpn_pluto *pluto)
+{
+    const char *netns = pluto->netns ? pluto->netns : "";
+    char *path = xasprintf("%s/owner", pluto->statedir);
+    char *owner = read_file(path);
+    bool ok = true;
+    if (owner) {
+        owner[strcspn(owner, "\n")] = '\0';
+        if (strcmp(owner, netns)) {
+            pluto->fatal_error = xasprintf(
+                "state directory %s belongs to network namespace \"%s\", "
+                "not \"%s\"", pluto->statedir, owner, netns);
+            VLOG_ERR("%s: %s", pluto->name, pluto->fatal_error);
+            pluto_set_error(pluto, "%s", pluto->fatal_error);
+            ok = false;
+        }
+    } else {
+        char *text = xasprintf("%s\n", netns);
+        if (!write_file(path, text, 0600)) {
+            pluto_set_error(pluto, "%s: cannot write (%s)", path,
+                            ovs_strerror(errno));
+            VLOG_ERR("%s: %s", pluto->name, pluto->error);
+            ok = false;
+        }
+        free(text);
+    }
+    free(owner);
+    free(path);
+    return ok;
 }
 
 /* Returns true if process 'pid' is a pluto started with "--rundir

@@ -157,6 +157,7 @@ struct vpn_pluto_tunnel {
 };
 
 /* Life cycle. */
+char *vpn_pluto_dir_name(const char *netns);
 struct vpn_pluto *vpn_pluto_create(const char *name, const char *netns,
                                    const char *rundir, const char *statedir,
                                    const struct svec *pluto_env);
@@ -172,6 +173,7 @@ bool vpn_pluto_set_conns(struct vpn_pluto *,
 /* The gateway's pluto. */
 bool vpn_pluto_is_running(const struct vpn_pluto *);
 const char *vpn_pluto_get_error(const struct vpn_pluto *);
+const char *vpn_pluto_get_rundir(const struct vpn_pluto *);
 pid_t vpn_pluto_get_pid(const struct vpn_pluto *);
 bool vpn_pluto_is_adopted(const struct vpn_pluto *);
 unsigned int vpn_pluto_get_n_starts(const struct vpn_pluto *);

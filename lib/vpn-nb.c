@@ -415,6 +415,41 @@ vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *t,
     return error;
 }
 
+/* A vpn_nb_counts_func: 'other' counts against 't' unless it is in error,
+ * by its own rules (name, comment, parameters, CIDRs) or as ovn-vpn-northd
+ * reports it (status:state "error", for a rule that involves other rows).
+ * A row in error is never applied, so it must not block valid edits. */
+bool
+vpn_nb_counts_unless_error(const struct nbrec_vpn_tunnel *t OVS_UNUSED,
+                           const struct nbrec_vpn_tunnel *other,
+                           void *aux OVS_UNUSED)
+{
+    const char *state = smap_get(&other->status, "state");
+    if (state && !strcmp(state, "error")) {
+        return false;
+    }
+
+    char *error = vpn_check_name("name", other->name);
+    if (!error && other->comment) {
+        error = vpn_check_comment("comment", other->comment);
+    }
+    struct vpn_tunnel_params p;
+    vpn_nb_tunnel_params(other, &p);
+    if (!error) {
+        error = vpn_check_tunnel_params(&p);
+    }
+    if (!error) {
+        struct vpn_tunnel_cidrs cidrs;
+        error = vpn_tunnel_cidrs_parse(&p, &cidrs);
+        if (!error) {
+            vpn_tunnel_cidrs_destroy(&cidrs);
+        }
+    }
+    bool counts = !error;
+    free(error);
+    return counts;
+}
+
 /* Returns true if 'a' and 'b' can share one IKE SA: the same phase 1
  * policy, identities and pre-shared key. */
 bool

@@ -111,13 +111,16 @@ char *vpn_nb_check_gateway(const struct nbrec_vpn_gateway *,
                            const struct ovsdb_idl *)
     OVS_WARN_UNUSED_RESULT;
 /* Decides, for the cross-row rules, whether tunnel 'other' counts against
- * tunnel 't'.  ovn-vpnctl counts every other tunnel (pass NULL);
- * ovn-vpn-northd counts only the valid tunnels created before 't', so that
- * a row written later by any client cannot invalidate an older one. */
+ * tunnel 't' (NULL: every other tunnel counts).  ovn-vpnctl counts the
+ * tunnels that are not in error (vpn_nb_counts_unless_error()), so that a
+ * broken row does not block edits of its siblings; ovn-vpn-northd counts
+ * only the valid tunnels created before 't', so that a row written later
+ * by any client cannot invalidate an older one. */
 typedef bool vpn_nb_counts_func(const struct nbrec_vpn_tunnel *t,
                                 const struct nbrec_vpn_tunnel *other,
                                 void *aux);
 
+vpn_nb_counts_func vpn_nb_counts_unless_error;
 char *vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *,
                           const struct vpn_nb_index *,
                           vpn_nb_counts_func *, void *aux)

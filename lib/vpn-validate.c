@@ -136,6 +136,33 @@ vpn_check_comment(const char *field, const char *comment)
     return NULL;
 }
 
+/* Appends the 'n' bytes of 's' to 'out' so that a terminal shows them as
+ * they are and no line or escape sequence can be forged: every C0 or C1
+ * control character, DEL and a backslash become \uXXXX or \\, as
+ * the generic "list" of the ctl tools escapes strings (JSON).  Names and
+ * comments of the NB rows that tenants write pass through it before they
+ * reach an operator's screen or a log. */
+void
+vpn_put_printable(struct ds *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if (c == '\\') {
+            ds_put_cstr(out, "\\\\");
+        } else if (c < 0x20 || c == 0x7f) {
+            ds_put_format(out, "\\u%04x", c);
+        } else if (c == 0xc2 && i + 1 < n
+                   && (uint8_t) s[i + 1] >= 0x80
+                   && (uint8_t) s[i + 1] <= 0x9f) {
+            /* U+0080 to U+009F, in UTF-8. */
+            ds_put_format(out, "\\u%04x", (uint8_t) s[i + 1]);
+            i++;
+        } else {
+            ds_put_char(out, c);
+        }
+    }
+}
+
 /* IPv4 addresses. */
 
 /* Parses 's' as a strict dotted-quad IPv4 address into '*ip' (if 'ip' is

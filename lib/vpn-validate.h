@@ -89,6 +89,7 @@ struct vpn_tunnel_params;
 /* Names and comments. */
 char *vpn_check_name(const char *field, const char *name)
     OVS_WARN_UNUSED_RESULT;
+void vpn_put_printable(struct ds *, const char *s, size_t n);
 char *vpn_check_comment(const char *field, const char *comment)
     OVS_WARN_UNUSED_RESULT;
 

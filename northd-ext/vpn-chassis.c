@@ -58,6 +58,8 @@ static void update_chassis(struct vpn_chassis_set *, const char *name,
                            const char *heartbeat, const struct smap *ids,
                            long long int now);
 static void remove_chassis(struct vpn_chassis_set *, struct vpn_chassis *);
+static void refresh_real_chassis(struct vpn_chassis_set *,
+                                 const struct ovsdb_idl *sb);
 static long long int chassis_deadline(const struct vpn_chassis_set *,
                                       const struct vpn_chassis *);
 static void update_reports(struct vpn_chassis_set *, struct vpn_chassis *,
@@ -76,6 +78,9 @@ vpn_chassis_set_init(struct vpn_chassis_set *set)
     set->next_deadline = LLONG_MAX;
     set->last_beat = LLONG_MIN;
     set->initialized = false;
+    sset_init(&set->real);
+    sset_init(&set->enabled);
+    set->chassis_table_seqno = UINT_MAX;
 }
 
 void
@@ -90,13 +95,26 @@ vpn_chassis_set_destroy(struct vpn_chassis_set *set)
         sset_destroy(&set->changed_chassis);
         sset_destroy(&set->changed_tunnels);
         sset_destroy(&set->changed_gateways);
+        sset_destroy(&set->real);
+        sset_destroy(&set->enabled);
     }
 }
 
-/* Adds to 'idl' (the status database's) what vpn_chassis_run() reads. */
+/* Adds to 'sb' and 'status' what vpn_chassis_run() reads. */
 void
-vpn_chassis_add_status_columns(struct ovsdb_idl *status)
+vpn_chassis_add_columns(struct ovsdb_idl *sb, struct ovsdb_idl *status)
 {
+    static const struct ovsdb_idl_column *sb_columns[] = {
+        &sbrec_chassis_private_col_name,
+        &sbrec_chassis_private_col_external_ids,
+        &sbrec_chassis_col_name,
+        &sbrec_chassis_col_other_config,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(sb_columns); i++) {
+        ovsdb_idl_add_column(sb, sb_columns[i]);
+        ovsdb_idl_track_add_column(sb, sb_columns[i]);
+    }
+
     static const struct ovsdb_idl_column *columns[] = {
         &vpnstatusrec_chassis_report_col_chassis,
         &vpnstatusrec_chassis_report_col_heartbeat,
@@ -121,6 +139,7 @@ vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
 {
     const struct sbrec_chassis_private *cp;
     const struct vpnstatusrec_chassis_report *cr;
+    refresh_real_chassis(set, sb);
     if (!set->initialized) {
         /* A reload follows a time when the translator could not see the
          * agents (a first start, a reconnection after a database failover,
@@ -179,6 +198,78 @@ vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
     }
 }
 
+/* Returns true if 'options' (ovn-cms-options: comma-separated tokens)
+ * holds VPN_CHASSIS_OPT_IN. */
+static bool
+has_opt_in(const char *options)
+{
+    if (!options) {
+        return false;
+    }
+    char *copy = xstrdup(options);
+    char *save_ptr = NULL;
+    bool found = false;
+    for (char *token = strtok_r(copy, ", ", &save_ptr); token && !found;
+         token = strtok_r(NULL, ", ", &save_ptr)) {
+        found = !strcmp(token, VPN_CHASSIS_OPT_IN);
+    }
+    free(copy);
+    return found;
+}
+
+/* Rebuilds 'set''s 'real' and 'enabled' from the SB's Chassis table when
+ * it changed, and notes the chassis whose membership changed (their
+ * gateways' placement is reconsidered). */
+static void
+refresh_real_chassis(struct vpn_chassis_set *set, const struct ovsdb_idl *sb)
+{
+    unsigned int seqno = ovsdb_idl_table_get_seqno(sb, &sbrec_table_chassis);
+    if (seqno == set->chassis_table_seqno) {
+        return;
+    }
+    set->chassis_table_seqno = seqno;
+
+    struct sset real = SSET_INITIALIZER(&real);
+    struct sset enabled = SSET_INITIALIZER(&enabled);
+    const struct sbrec_chassis *chassis;
+    SBREC_CHASSIS_FOR_EACH (chassis, sb) {
+        sset_add(&real, chassis->name);
+        if (has_opt_in(smap_get(&chassis->other_config,
+                                "ovn-cms-options"))) {
+            sset_add(&enabled, chassis->name);
+        }
+    }
+
+    const char *name;
+    SSET_FOR_EACH (name, &real) {
+        if (!sset_contains(&set->real, name)) {
+            sset_add(&set->changed_chassis, name);
+        }
+    }
+    SSET_FOR_EACH (name, &set->real) {
+        if (!sset_contains(&real, name)) {
+            sset_add(&set->changed_chassis, name);
+        }
+    }
+    SSET_FOR_EACH (name, &enabled) {
+        if (!sset_contains(&set->enabled, name)) {
+            VLOG_INFO("chassis %s is enabled for VPN gateways", name);
+            sset_add(&set->changed_chassis, name);
+        }
+    }
+    SSET_FOR_EACH (name, &set->enabled) {
+        if (!sset_contains(&enabled, name)) {
+            VLOG_INFO("chassis %s is no longer enabled for VPN gateways",
+                      name);
+            sset_add(&set->changed_chassis, name);
+        }
+    }
+    sset_swap(&real, &set->real);
+    sset_swap(&enabled, &set->enabled);
+    sset_destroy(&real);
+    sset_destroy(&enabled);
+}
+
 /* Returns when 'ch' is to be declared dead if its heartbeat does not
  * change: VPN_REPORT_DEAD_FACTOR of its intervals after the last change,
  * if another agent's heartbeat changed after its own should have (so the
@@ -230,6 +321,23 @@ vpn_chassis_is_alive(const struct vpn_chassis_set *set, const char *name)
 {
     const struct vpn_chassis *ch = find_chassis(set, name);
     return ch && ch->alive;
+}
+
+/* Returns true if chassis 'name' has a row in the SB's Chassis table (one
+ * that its ovn-controller made).  A gateway is placed on such a chassis
+ * only: a certificate that writes only an agent's report is no chassis. */
+bool
+vpn_chassis_is_real(const struct vpn_chassis_set *set, const char *name)
+{
+    return sset_contains(&set->real, name);
+}
+
+/* Returns true if chassis 'name' is real and its operator enabled it for
+ * VPN gateways that name no chassis (VPN_CHASSIS_OPT_IN). */
+bool
+vpn_chassis_is_enabled(const struct vpn_chassis_set *set, const char *name)
+{
+    return sset_contains(&set->enabled, name);
 }
 
 const struct vpn_caps *

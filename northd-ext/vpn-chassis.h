@@ -52,12 +52,21 @@ struct vpn_chassis_set {
     struct sset changed_gateways;   /* Gateway reports changed. */
     long long int next_deadline;    /* When an agent may go silent. */
     long long int last_beat;        /* Any agent's heartbeat last changed. */
+
+    /* From the SB's Chassis table: the chassis that exist (rows that
+     * ovn-controller made), and among them those whose operator enabled
+     * them for VPN gateways that name no chassis (VPN_CHASSIS_OPT_IN in
+     * other_config:ovn-cms-options, as "enable-chassis-as-gw" is for
+     * OVN's own gateways). */
+    struct sset real;
+    struct sset enabled;
+    unsigned int chassis_table_seqno;
     bool initialized;               /* Every row read once. */
 };
 
 void vpn_chassis_set_init(struct vpn_chassis_set *);
 void vpn_chassis_set_destroy(struct vpn_chassis_set *);
-void vpn_chassis_add_status_columns(struct ovsdb_idl *status);
+void vpn_chassis_add_columns(struct ovsdb_idl *sb, struct ovsdb_idl *status);
 void vpn_chassis_run(struct vpn_chassis_set *, const struct ovsdb_idl *sb,
                      const struct ovsdb_idl *status, long long int now);
 void vpn_chassis_wait(const struct vpn_chassis_set *);
@@ -65,6 +74,13 @@ void vpn_chassis_reload(struct vpn_chassis_set *);
 void vpn_chassis_clear_changes(struct vpn_chassis_set *);
 
 bool vpn_chassis_is_alive(const struct vpn_chassis_set *, const char *name);
+bool vpn_chassis_is_real(const struct vpn_chassis_set *, const char *name);
+bool vpn_chassis_is_enabled(const struct vpn_chassis_set *,
+                            const char *name);
+
+/* The ovn-cms-options token that enables a chassis for VPN gateways that
+ * name no chassis. */
+#define VPN_CHASSIS_OPT_IN "enable-vpn-gateway"
 const struct vpn_caps *vpn_chassis_caps(const struct vpn_chassis_set *,
                                         const char *name);
 const struct smap *vpn_chassis_reports(const struct vpn_chassis_set *,

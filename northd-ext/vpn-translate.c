@@ -238,11 +238,7 @@ vpn_translator_add_columns(struct ovsdb_idl *nb, struct ovsdb_idl *sb,
             ovsdb_idl_add_column(sb, &sb_whole[i]->columns[j]);
         }
     }
-    ovsdb_idl_add_column(sb, &sbrec_chassis_private_col_name);
-    ovsdb_idl_add_column(sb, &sbrec_chassis_private_col_external_ids);
-    ovsdb_idl_track_add_column(sb, &sbrec_chassis_private_col_name);
-    ovsdb_idl_track_add_column(sb, &sbrec_chassis_private_col_external_ids);
-    vpn_chassis_add_status_columns(status);
+    vpn_chassis_add_columns(sb, status);
 }
 
 struct vpn_translator *
@@ -1184,17 +1180,22 @@ choose_mac(const struct nbrec_vpn_gateway *gw,
     return mac;
 }
 
-/* Returns true if 'name' may run 'gw': one of its candidates, or any
- * chassis for a gateway that names none. */
+/* Returns true if 'name' may run 'gw': one of its candidates, or for a
+ * gateway that names none, any chassis that its operator enabled for VPN
+ * gateways; either way, a chassis with a row in the SB's Chassis table. */
 static bool
-is_candidate(const struct nbrec_vpn_gateway *gw, const char *name)
+is_candidate(const struct vpn_translator *tr,
+             const struct nbrec_vpn_gateway *gw, const char *name)
 {
+    if (!vpn_chassis_is_real(&tr->chassis, name)) {
+        return false;
+    }
     for (size_t i = 0; i < gw->n_chassis; i++) {
         if (!strcmp(gw->key_chassis[i], name)) {
             return true;
         }
     }
-    return !gw->n_chassis;
+    return !gw->n_chassis && vpn_chassis_is_enabled(&tr->chassis, name);
 }
 
 /* Placement: the highest-priority candidate chassis with a live agent whose
@@ -1215,7 +1216,7 @@ place_gateway(const struct vpn_translator *tr,
         for (size_t i = 0; i < gw->n_chassis; i++) {
             const char *name = gw->key_chassis[i];
             int64_t prio = gw->value_chassis[i];
-            if (!sset_contains(&alive, name)) {
+            if (!sset_contains(&alive, name) || !is_candidate(tr, gw, name)) {
                 continue;
             }
             bool all = true;
@@ -1241,9 +1242,12 @@ place_gateway(const struct vpn_translator *tr,
             }
         }
     } else {
-        /* Any live chassis, in name order. */
+        /* Any live chassis enabled for VPN gateways, in name order. */
         const char **names = sset_sort(&alive);
         for (size_t i = 0; i < sset_count(&alive) && !best; i++) {
+            if (!is_candidate(tr, gw, names[i])) {
+                continue;
+            }
             const struct vpn_caps *caps = vpn_chassis_caps(&tr->chassis,
                                                            names[i]);
             bool all = true;
@@ -1925,6 +1929,16 @@ check_user_conflicts(const struct nbrec_vpn_tunnel *t,
     return NULL;
 }
 
+/* Why gateway 'gw' runs nowhere. */
+static const char *
+unplaced_reason(const struct nbrec_vpn_gateway *gw)
+{
+    return (gw && !gw->n_chassis
+            ? "no chassis enabled for VPN gateways (ovn-cms-options="
+              VPN_CHASSIS_OPT_IN") has a live ovn-vpn-agent"
+            : "no candidate chassis has a live ovn-vpn-agent");
+}
+
 /* Fills 'status' with a tunnel's status. */
 static void
 tunnel_status(const struct vpn_translator *tr,
@@ -1938,8 +1952,8 @@ tunnel_status(const struct vpn_translator *tr,
     }
     if (!g->chassis) {
         smap_add(status, "state", "creating");
-        smap_add(status, "reason",
-                 "gateway: no candidate chassis has a live ovn-vpn-agent");
+        smap_add_format(status, "reason", "gateway: %s",
+                        unplaced_reason(t->gateway));
         smap_add(status, "connection", "connecting");
         return;
     }
@@ -2005,8 +2019,8 @@ gateway_status(const struct vpn_translator *tr,
     smap_add_format(status, "mac", ETH_ADDR_FMT, ETH_ADDR_ARGS(g->mac));
     if (!g->chassis) {
         smap_add(status, "state", "creating");
-        smap_add(status, "reason",
-                 "chassis: no candidate chassis has a live ovn-vpn-agent");
+        smap_add_format(status, "reason", "chassis: %s",
+                        unplaced_reason(gw));
         return;
     }
     smap_add(status, "chassis", g->chassis);
@@ -2148,7 +2162,7 @@ sync_router(struct vpn_translator *tr, const struct nbrec_logical_router *lr)
         g->chassis = g->error ? NULL : place_gateway(tr, gw, mine, n_mine);
         g->held = false;
         if (!g->chassis && !g->error && previous
-            && is_candidate(gw, previous)) {
+            && is_candidate(tr, gw, previous)) {
             /* A gateway moves only when another chassis takes it over:
              * with no live candidate, it stays where it runs (its agent
              * may only be slow, and tearing down its tunnels would help

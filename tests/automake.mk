@@ -100,6 +100,10 @@ check_PROGRAMS += tests/test-vpn-plumb
 tests_test_vpn_plumb_SOURCES = tests/test-vpn-plumb.c
 tests_test_vpn_plumb_LDADD = $(OVN_VPN_CHASSIS_LDADD)
 
+check_PROGRAMS += tests/test-vpn-collide
+tests_test_vpn_collide_SOURCES = tests/test-vpn-collide.c
+tests_test_vpn_collide_LDADD = $(OVN_VPN_LDADD)
+
 check_PROGRAMS += tests/test-vpn-pluto
 tests_test_vpn_pluto_SOURCES = tests/test-vpn-pluto.c
 tests_test_vpn_pluto_LDADD = ipsec-agent/libvpnpluto.a $(OVN_VPN_LDADD)

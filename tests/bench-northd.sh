@@ -191,8 +191,10 @@ $PYTHON3 $top/tests/vpn-ovsdb.py transact-file nb $dir/vpn.json
 t=$(wait_sb_sync)
 echo "setup: stock ovn-northd processed the VPCs in $t ms"
 
-# A stand-in agent on hv1, reporting in the status database as agents do:
-# a heartbeat and every tunnel connected.
+# A stand-in agent on hv1, a real chassis (the Chassis row that its
+# ovn-controller would make), reporting in the status database as agents
+# do: a heartbeat and every tunnel connected.
+ovn-sbctl chassis-add hv1 geneve 127.0.0.1
 $PYTHON3 - "$N" "$PER_GW" > $dir/reports.json <<'EOF'
 import json, sys
 n, per_gw = int(sys.argv[1]), int(sys.argv[2])

@@ -216,6 +216,23 @@ for C in $CS; do
 
     gen $C > $dir/nb.json
     $PYTHON3 $top/tests/vpn-ovsdb.py transact-file nb $dir/nb.json
+    # The simulated chassis are real ones (Chassis rows, as their
+    # ovn-controllers would make): gateways are placed on no other.
+    $PYTHON3 - "$C" > $dir/chassis.json <<'EOF'
+import json, sys
+ops = []
+for i in range(int(sys.argv[1])):
+    ops.append({"op": "insert", "table": "Encap",
+                "row": {"type": "geneve", "ip": "10.%d.%d.%d"
+                        % (i // 65536 + 128, i // 256 % 256, i % 256),
+                        "chassis_name": "hv%d" % i},
+                "uuid-name": "e%d" % i})
+    ops.append({"op": "insert", "table": "Chassis",
+                "row": {"name": "hv%d" % i, "hostname": "hv%d" % i,
+                        "encaps": ["named-uuid", "e%d" % i]}})
+print(json.dumps(["OVN_Southbound"] + ops))
+EOF
+    $PYTHON3 $top/tests/vpn-ovsdb.py transact-file sb $dir/chassis.json
     vpn-status-sim --sb=tcp:127.0.0.1:$sb_port --nb=tcp:127.0.0.1:$nb_port \
         --chassis=$C --heartbeat-interval=$BEAT_MSEC \
         --unixctl=$dir/sim.ctl > $dir/sim.log 2>&1 &

@@ -31,6 +31,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "command-line.h"
@@ -71,6 +72,12 @@ static bool oneline;
 /* --dry-run: Do not commit any changes. */
 static bool dry_run;
 
+/* --show-secrets: print pre-shared keys.  Without it, every command's
+ * output has them masked (mask_secrets()), generic ones (list, find, get)
+ * included. */
+static bool show_secrets;
+#define SECRET_MASK "********"
+
 /* --timeout: Time to wait for a connection to 'db' (or for
  * vpn-tunnel-wait). */
 static unsigned int timeout;
@@ -107,6 +114,7 @@ static void pre_sync(struct ctl_context *);
 OVS_NO_RETURN static void usage(void);
 static void parse_options(int argc, char *argv[], struct shash *);
 static char *masked_args(char *argv[]);
+static void mask_secrets(struct ctl_command *, const struct sset *psks);
 static void run_prerequisites(struct ctl_command[], size_t n_commands,
                               struct ovsdb_idl *);
 static bool do_vpnctl(const char *args, struct ctl_command *, size_t n,
@@ -184,6 +192,75 @@ main(int argc, char *argv[])
     }
 }
 
+/* Returns true if generic command argument 'arg' ("COLUMN[:KEY]OP VALUE",
+ * as in set, create, find or wait-until) may name column "psk": db-ctl
+ * takes any case-insensitive abbreviation of a column name ("PSK", "Psk",
+ * "ps", even "p" when no other column of the table starts so), so each of
+ * those counts. */
+static bool
+names_psk_column(const char *arg)
+{
+    size_t len = strcspn(arg, "=!<>{:");
+    return (len && len <= 3 && arg[len]
+            && !strncasecmp(arg, "psk", len));
+}
+
+/* Replaces, in command 'c''s output, every value that is one of the
+ * pre-shared keys in 'psks' by SECRET_MASK: a table's cells (list, find)
+ * and whole lines of text (get).  A key is masked wherever it shows, in
+ * whatever column: hiding a value that only equals a key hides nothing
+ * else of use. */
+static void
+mask_secrets(struct ctl_command *c, const struct sset *psks)
+{
+    if (sset_is_empty(psks)) {
+        return;
+    }
+    if (c->table) {
+        size_t n = c->table->n_rows * c->table->n_columns;
+        for (size_t i = 0; i < n; i++) {
+            struct cell *cell = &c->table->cells[i];
+            if (cell->json && cell->json->type == JSON_STRING
+                && sset_contains(psks, json_string(cell->json))) {
+                json_destroy(cell->json);
+                cell->json = json_string_create(SECRET_MASK);
+            }
+            if (cell->text && sset_contains(psks, cell->text)) {
+                free(cell->text);
+                cell->text = xstrdup(SECRET_MASK);
+            }
+        }
+    }
+
+    struct ds masked = DS_EMPTY_INITIALIZER;
+    bool changed = false;
+    const char *p = ds_cstr(&c->output);
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+        char *line = xmemdup0(p, len);
+        char *unquoted = (len >= 2 && line[0] == '"' && line[len - 1] == '"'
+                          ? xmemdup0(line + 1, len - 2) : NULL);
+        if (sset_contains(psks, line)
+            || (unquoted && sset_contains(psks, unquoted))) {
+            ds_put_cstr(&masked, SECRET_MASK);
+            changed = true;
+        } else {
+            ds_put_buffer(&masked, p, len);
+        }
+        free(line);
+        free(unquoted);
+        p += len;
+        if (*p == '\n') {
+            ds_put_char(&masked, '\n');
+            p++;
+        }
+    }
+    if (changed) {
+        ds_swap(&masked, &c->output);
+    }
+    ds_destroy(&masked);
+}
+
 /* Returns the command line with the pre-shared keys masked, so that no key
  * reaches a log or a transaction comment: the value of the --psk option
  * (however it was written: "--psk=KEY", "--psk KEY" or an abbreviation
@@ -207,9 +284,9 @@ masked_args(char *argv[])
             svec_add_nocopy(&masked, xasprintf("%.*s%s",
                                                (int) (psk_optarg - arg), arg,
                                                mask));
-        } else if ((int) i >= optind && !strncmp(arg, "psk", 3)
-                   && arg[3] && strchr("=!<>{:", arg[3])) {
-            size_t op = 3 + strspn(arg + 3, "=!<>{}:");
+        } else if ((int) i >= optind && names_psk_column(arg)) {
+            size_t op = strcspn(arg, "=!<>{:");
+            op += strspn(arg + op, "=!<>{}:");
             svec_add_nocopy(&masked, xasprintf("%.*s%s", (int) op, arg,
                                                mask));
         } else {
@@ -230,6 +307,7 @@ parse_options(int argc, char *argv[], struct shash *local_options)
         OPT_ONELINE,
         OPT_NO_SYSLOG,
         OPT_DRY_RUN,
+        OPT_SHOW_SECRETS,
         OPT_WAIT,
         OPT_NO_WAIT,
         OPT_LOCAL,
@@ -244,6 +322,7 @@ parse_options(int argc, char *argv[], struct shash *local_options)
         {"db", required_argument, NULL, OPT_DB},
         {"no-syslog", no_argument, NULL, OPT_NO_SYSLOG},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
         {"wait", required_argument, NULL, OPT_WAIT},
         {"no-wait", no_argument, NULL, OPT_NO_WAIT},
         {"oneline", no_argument, NULL, OPT_ONELINE},
@@ -296,6 +375,10 @@ parse_options(int argc, char *argv[], struct shash *local_options)
 
         case OPT_DRY_RUN:
             dry_run = true;
+            break;
+
+        case OPT_SHOW_SECRETS:
+            show_secrets = true;
             break;
 
         case OPT_WAIT:
@@ -688,7 +771,7 @@ check_tunnels(struct ctl_context *ctx,
     for (size_t i = 0; ok && i < n; i++) {
         ok = report(ctx, tunnels[i]->name,
                     vpn_nb_check_tunnel(tunnels[i], &index,
-                                        NULL, NULL));
+                                        vpn_nb_counts_unless_error, NULL));
     }
     vpn_nb_index_destroy(&index);
     return ok;
@@ -918,10 +1001,43 @@ status_of(const struct smap *status, const char *key)
     return value && value[0] ? value : "-";
 }
 
+/* Cells and lines of the vpn-* commands' output hold names, comments and
+ * reasons that tenants wrote: vpn_put_printable() shows their control
+ * characters escaped, so that none can forge a line or drive a terminal.
+ * A line ends with at most one '\n' of the caller's. */
+static char *
+printable(const char *text)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    size_t len = strlen(text);
+    bool newline = len && text[len - 1] == '\n';
+    vpn_put_printable(&s, text, len - newline);
+    if (newline) {
+        ds_put_char(&s, '\n');
+    }
+    return ds_steal_cstr(&s);
+}
+
+static void
+put_line(struct ds *s, const char *format, ...) OVS_PRINTF_FORMAT(2, 3);
+
+static void
+put_line(struct ds *s, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    char *text = xvasprintf(format, args);
+    va_end(args);
+    char *safe = printable(text);
+    ds_put_cstr(s, safe);
+    free(safe);
+    free(text);
+}
+
 static void
 add_text_cell(struct table *table, const char *text)
 {
-    table_add_cell(table)->text = xstrdup(text);
+    table_add_cell(table)->text = printable(text);
 }
 
 static void
@@ -933,8 +1049,10 @@ add_format_cell(struct table *table, const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    table_add_cell(table)->text = xvasprintf(format, args);
+    char *text = xvasprintf(format, args);
     va_end(args);
+    table_add_cell(table)->text = printable(text);
+    free(text);
 }
 
 static char *
@@ -991,36 +1109,36 @@ static void
 show_gateway(struct ctl_context *ctx, const struct nbrec_vpn_gateway *gw)
 {
     struct ds *s = &ctx->output;
-    ds_put_format(s, "gateway %s ("UUID_FMT")\n", gw->name,
+    put_line(s, "gateway %s ("UUID_FMT")\n", gw->name,
                   UUID_ARGS(&gw->header_.uuid));
-    ds_put_format(s, "    vpc: %s\n", gw->router->name);
-    ds_put_format(s, "    subnet: %s\n", gw->logical_switch->name);
-    ds_put_format(s, "    public_ip: %s\n", gw->public_ip);
-    ds_put_format(s, "    internal_ip: %s\n",
+    put_line(s, "    vpc: %s\n", gw->router->name);
+    put_line(s, "    subnet: %s\n", gw->logical_switch->name);
+    put_line(s, "    public_ip: %s\n", gw->public_ip);
+    put_line(s, "    internal_ip: %s\n",
                   gw->internal_ip ? gw->internal_ip
                   : status_of(&gw->status, "internal_ip"));
     if (gw->n_chassis) {
         ds_put_cstr(s, "    chassis:");
         for (size_t i = 0; i < gw->n_chassis; i++) {
-            ds_put_format(s, " %s:%"PRId64, gw->key_chassis[i],
+            put_line(s, " %s:%"PRId64, gw->key_chassis[i],
                           gw->value_chassis[i]);
         }
         ds_put_char(s, '\n');
     }
     if (gw->comment) {
-        ds_put_format(s, "    comment: %s\n", gw->comment);
+        put_line(s, "    comment: %s\n", gw->comment);
     }
     char *created = format_time(gw->created_at, gw->n_created_at);
-    ds_put_format(s, "    created: %s\n", created);
+    put_line(s, "    created: %s\n", created);
     free(created);
-    ds_put_format(s, "    status: %s\n", status_of(&gw->status, "state"));
+    put_line(s, "    status: %s\n", status_of(&gw->status, "state"));
     const char *reason = smap_get(&gw->status, "reason");
     if (reason) {
-        ds_put_format(s, "    reason: %s\n", reason);
+        put_line(s, "    reason: %s\n", reason);
     }
     const char *chassis = smap_get(&gw->status, "chassis");
     if (chassis) {
-        ds_put_format(s, "    active chassis: %s\n", chassis);
+        put_line(s, "    active chassis: %s\n", chassis);
     }
 
     struct sset tunnels = SSET_INITIALIZER(&tunnels);
@@ -1034,7 +1152,7 @@ show_gateway(struct ctl_context *ctx, const struct nbrec_vpn_gateway *gw)
         ds_put_cstr(s, "    tunnels:");
         const char **names = sset_sort(&tunnels);
         for (size_t i = 0; i < sset_count(&tunnels); i++) {
-            ds_put_format(s, " %s", names[i]);
+            put_line(s, " %s", names[i]);
         }
         free(names);
         ds_put_char(s, '\n');
@@ -1646,7 +1764,7 @@ put_list(struct ds *s, const char *label, char **values, size_t n)
     }
     svec_sort(&v);
     char *joined = svec_join(&v, " ", "");
-    ds_put_format(s, "    %s: %s\n", label, joined);
+    put_line(s, "    %s: %s\n", label, joined);
     free(joined);
     svec_destroy(&v);
 }
@@ -1658,56 +1776,55 @@ cmd_vpn_tunnel_show(struct ctl_context *ctx)
     if (!t) {
         return;
     }
-    bool show_secrets = shash_find(&ctx->options, "--show-secrets") != NULL;
     struct vpn_tunnel_params p;
     vpn_nb_tunnel_params(t, &p);
 
     struct ds *s = &ctx->output;
-    ds_put_format(s, "tunnel %s ("UUID_FMT")\n", t->name,
+    put_line(s, "tunnel %s ("UUID_FMT")\n", t->name,
                   UUID_ARGS(&t->header_.uuid));
-    ds_put_format(s, "    gateway: %s (%s)\n", t->gateway->name,
+    put_line(s, "    gateway: %s (%s)\n", t->gateway->name,
                   t->gateway->public_ip);
-    ds_put_format(s, "    peer: %s (%s)\n", t->peer->name, t->peer->ip);
+    put_line(s, "    peer: %s (%s)\n", t->peer->name, t->peer->ip);
     put_list(s, "local_cidrs", t->local_cidrs, t->n_local_cidrs);
     put_list(s, "peer_cidrs", t->peer_cidrs, t->n_peer_cidrs);
-    ds_put_format(s, "    psk: %s\n", show_secrets ? t->psk : "********");
+    put_line(s, "    psk: %s\n", show_secrets ? t->psk : "********");
     if (t->comment) {
-        ds_put_format(s, "    comment: %s\n", t->comment);
+        put_line(s, "    comment: %s\n", t->comment);
     }
     char *created = format_time(t->created_at, t->n_created_at);
-    ds_put_format(s, "    created: %s\n", created);
+    put_line(s, "    created: %s\n", created);
     free(created);
 
     ds_put_cstr(s, "  IKE policy:\n");
-    ds_put_format(s, "    ike_version: %s\n", p.ike_version);
+    put_line(s, "    ike_version: %s\n", p.ike_version);
     if (!strcmp(p.ike_version, "ikev1")) {
-        ds_put_format(s, "    ike_mode: %s\n", p.ike_mode);
+        put_line(s, "    ike_mode: %s\n", p.ike_mode);
     }
-    ds_put_format(s, "    ike_encryption: %s\n", p.ike_encryption);
-    ds_put_format(s, "    ike_integrity: %s\n", p.ike_integrity);
-    ds_put_format(s, "    ike_dh_group: %d\n", p.ike_dh_group);
-    ds_put_format(s, "    ike_lifetime: %d\n", p.ike_lifetime);
-    ds_put_format(s, "    local_id: %s\n", vpn_params_local_id(&p));
-    ds_put_format(s, "    peer_id: %s\n",
+    put_line(s, "    ike_encryption: %s\n", p.ike_encryption);
+    put_line(s, "    ike_integrity: %s\n", p.ike_integrity);
+    put_line(s, "    ike_dh_group: %d\n", p.ike_dh_group);
+    put_line(s, "    ike_lifetime: %d\n", p.ike_lifetime);
+    put_line(s, "    local_id: %s\n", vpn_params_local_id(&p));
+    put_line(s, "    peer_id: %s\n",
                   vpn_params_peer_is_any(&p) && !p.peer_id
                   ? "any" : vpn_params_peer_id(&p));
 
     ds_put_cstr(s, "  IPsec policy:\n");
-    ds_put_format(s, "    ipsec_protocol: %s\n", p.ipsec_protocol);
+    put_line(s, "    ipsec_protocol: %s\n", p.ipsec_protocol);
     if (p.ipsec_encryption) {
-        ds_put_format(s, "    ipsec_encryption: %s\n", p.ipsec_encryption);
+        put_line(s, "    ipsec_encryption: %s\n", p.ipsec_encryption);
     }
-    ds_put_format(s, "    ipsec_integrity: %s\n", p.ipsec_integrity);
+    put_line(s, "    ipsec_integrity: %s\n", p.ipsec_integrity);
     ds_put_cstr(s, "    ipsec_pfs_group: ");
     vpn_format_pfs_group(p.ipsec_pfs_group, s);
     ds_put_char(s, '\n');
-    ds_put_format(s, "    ipsec_lifetime: %d\n", p.ipsec_lifetime);
+    put_line(s, "    ipsec_lifetime: %d\n", p.ipsec_lifetime);
 
     ds_put_cstr(s, "  Options:\n");
-    ds_put_format(s, "    dpd_action: %s\n", p.dpd_action);
-    ds_put_format(s, "    dpd_delay: %d\n", p.dpd_delay);
-    ds_put_format(s, "    dpd_timeout: %d\n", p.dpd_timeout);
-    ds_put_format(s, "    initiator: %s\n", p.initiator);
+    put_line(s, "    dpd_action: %s\n", p.dpd_action);
+    put_line(s, "    dpd_delay: %d\n", p.dpd_delay);
+    put_line(s, "    dpd_timeout: %d\n", p.dpd_timeout);
+    put_line(s, "    initiator: %s\n", p.initiator);
 
     ds_put_cstr(s, "  Status:\n");
     static const char *keys[] = {
@@ -1722,13 +1839,13 @@ cmd_vpn_tunnel_show(struct ctl_context *ctx)
             if (str_to_llong(value, 10, &msec)) {
                 char *when = xastrftime_msec("%Y-%m-%dT%H:%M:%SZ", msec,
                                              true);
-                ds_put_format(s, "    %s: %s\n", *k, when);
+                put_line(s, "    %s: %s\n", *k, when);
                 free(when);
                 continue;
             }
         }
         if (value || !strcmp(*k, "state") || !strcmp(*k, "connection")) {
-            ds_put_format(s, "    %s: %s\n", *k, value ? value : "-");
+            put_line(s, "    %s: %s\n", *k, value ? value : "-");
         }
     }
 }
@@ -1801,7 +1918,6 @@ cmd_vpn_tunnel_config(struct ctl_context *ctx)
         return;
     }
     bool peer_view = shash_find(&ctx->options, "--peer-view") != NULL;
-    bool show_secrets = shash_find(&ctx->options, "--show-secrets") != NULL;
     const char *format = shash_find_data(&ctx->options, "--config-format");
     if (!format) {
         format = "libreswan";
@@ -2032,9 +2148,19 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
         next_cfg = ovsdb_idl_txn_get_increment_new_value(txn);
     }
 
+    struct sset psks = SSET_INITIALIZER(&psks);
+    if (!show_secrets) {
+        const struct nbrec_vpn_tunnel *t;
+        NBREC_VPN_TUNNEL_FOR_EACH (t, idl) {
+            if (t->psk && t->psk[0]) {
+                sset_add(&psks, t->psk);
+            }
+        }
+    }
     for (c = commands; c < &commands[n_commands]; c++) {
         struct ds *ds = &c->output;
 
+        mask_secrets(c, &psks);
         if (c->table) {
             struct table_style style = table_style;
             if (!format_given && is_vpn_list_command(c)) {
@@ -2068,6 +2194,7 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
 
         shash_destroy_free_data(&c->options);
     }
+    sset_destroy(&psks);
     free(commands);
     ovsdb_idl_txn_destroy(txn);
     the_idl_txn = NULL;
@@ -2164,7 +2291,7 @@ static const struct ctl_command_syntax vpnctl_commands[] = {
     {"vpn-tunnel-list", 0, 0, "", pre_vpn, cmd_vpn_tunnel_list, NULL, "",
      RO},
     {"vpn-tunnel-show", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_show, NULL,
-     "--show-secrets", RO},
+     "", RO},
     {"vpn-tunnel-set-cidrs", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_cidrs,
      NULL, TUNNEL_CIDR_OPTIONS, RW},
     {"vpn-tunnel-set-ike", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_ike,
@@ -2174,7 +2301,7 @@ static const struct ctl_command_syntax vpnctl_commands[] = {
     {"vpn-tunnel-set", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set, NULL,
      "--name=," TUNNEL_OTHER_OPTIONS, RW},
     {"vpn-tunnel-config", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_config, NULL,
-     "--peer-view,--config-format=,--show-secrets", RO},
+     "--peer-view,--config-format=", RO},
     {"vpn-tunnel-wait", 2, 2, "NAME STATE", pre_vpn, cmd_vpn_tunnel_wait,
      NULL, "", RO},
 
