@@ -238,7 +238,11 @@ swan_conf_render_conn(const struct vpn_tunnel_params *p,
     const char *peer_id = peer_side_id(p);
     bool any = vpn_params_peer_is_any(p);
 
-    ds_put_format(ds, "conn %s\n", conn_name);
+    /* libreswan's parser takes a name of digits alone for a number and
+     * refuses it ("syntax error"), quoted it is a name like any other
+     * (found by tests/fuzz's round trip). */
+    bool digits = conn_name[strspn(conn_name, "0123456789")] == '\0';
+    ds_put_format(ds, digits ? "conn \"%s\"\n" : "conn %s\n", conn_name);
     if (view == SWAN_VIEW_PLATFORM) {
         ds_put_format(ds, "    left=%s\n",
                       p->local_ip ? p->local_ip : "%defaultroute");
