@@ -2197,10 +2197,11 @@ conns_load_start(struct vpn_pluto *pluto, struct pluto_conn **cs, size_t n)
     return true;
 }
 
-/* Reaps the batch's "addconn" if it has exited, and records the outcome: the conns are loaded, and wait for
- * post_load_run(); or, if addconn failed, they are loaded again one at a
- * time, which says which conn pluto refused and why.  Kills an addconn that
- * runs longer than VPN_PLUTO_CMD_TIMEOUT_MSEC. */
+/* Reaps the batch's "addconn" if it has exited, and records the outcome:
+ * the conns are loaded, and wait for post_load_run(); or, if addconn
+ * failed, they are loaded again one at a time, which says which conn pluto
+ * refused and why.  Kills an addconn that runs longer than
+ * VPN_PLUTO_CMD_TIMEOUT_MSEC. */
 static void
 conns_load_finish(struct vpn_pluto *pluto)
 {

@@ -272,10 +272,11 @@ refresh_real_chassis(struct vpn_chassis_set *set, const struct ovsdb_idl *sb)
 
 /* Returns when 'ch' is to be declared dead if its heartbeat does not
  * change: VPN_REPORT_DEAD_FACTOR of its intervals after the last change,
- * if another agent's heartbeat changed after its own should have (so the
- * database delivers), otherwise VPN_REPORT_DEAD_MSEC after it.  (A
- * heartbeat that comes through later wakes the caller, which then judges
- * again.) */
+ * if another agent's heartbeat changed after 'ch' missed two of its own
+ * (so the database delivers: in a database that stalls, every agent's
+ * last beat came within about one interval of the others'), otherwise
+ * VPN_REPORT_DEAD_MSEC after it.  (A heartbeat that comes through later
+ * wakes the caller, which then judges again.) */
 static long long int
 chassis_deadline(const struct vpn_chassis_set *set,
                  const struct vpn_chassis *ch)
@@ -285,7 +286,8 @@ chassis_deadline(const struct vpn_chassis_set *set,
     long long int slow = ch->last_change
                          + MAX(VPN_REPORT_DEAD_FACTOR * ch->interval,
                                VPN_REPORT_DEAD_MSEC);
-    bool database_works = set->last_beat > ch->last_change + ch->interval;
+    bool database_works = (set->last_beat
+                           > ch->last_change + 2 * ch->interval);
     return database_works ? fast : slow;
 }
 
