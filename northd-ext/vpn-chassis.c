@@ -27,12 +27,14 @@
 #include "hash.h"
 #include "lib/ovn-vpn-sb-idl.h"
 #include "lib/ovn-vpn-status-idl.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/util.h"
 #include "openvswitch/vlog.h"
 #include "smap.h"
 #include "util.h"
 #include "vpn-report.h"
+#include "vpn-validate.h"
 
 VLOG_DEFINE_THIS_MODULE(vpn_chassis);
 
@@ -58,6 +60,7 @@ static void update_chassis(struct vpn_chassis_set *, const char *name,
                            const char *heartbeat, const struct smap *ids,
                            long long int now);
 static void remove_chassis(struct vpn_chassis_set *, struct vpn_chassis *);
+static const char *printable(const char *name);
 static void refresh_real_chassis(struct vpn_chassis_set *,
                                  const struct ovsdb_idl *sb);
 static long long int chassis_deadline(const struct vpn_chassis_set *,
@@ -189,13 +192,26 @@ vpn_chassis_run(struct vpn_chassis_set *set, const struct ovsdb_idl *sb,
         if (alive != ch->alive) {
             ch->alive = alive;
             sset_add(&set->changed_chassis, ch->name);
-            VLOG_INFO("agent on chassis %s is %s", ch->name,
+            VLOG_INFO("agent on chassis %s is %s", printable(ch->name),
                       alive ? "alive again" : "silent: declared dead");
         }
         if (alive && deadline < set->next_deadline) {
             set->next_deadline = deadline;
         }
     }
+}
+
+/* Returns 'name' (a chassis name, which a chassis's certificate chose) as
+ * it may be logged: with control characters escaped (vpn_put_printable()),
+ * so that no name forges a log line.  The result is valid until the next
+ * call. */
+static const char *
+printable(const char *name)
+{
+    static struct ds s = DS_EMPTY_INITIALIZER;
+    ds_clear(&s);
+    vpn_put_printable(&s, name, strlen(name));
+    return ds_cstr(&s);
 }
 
 /* Returns true if 'options' (ovn-cms-options: comma-separated tokens)
@@ -253,14 +269,15 @@ refresh_real_chassis(struct vpn_chassis_set *set, const struct ovsdb_idl *sb)
     }
     SSET_FOR_EACH (name, &enabled) {
         if (!sset_contains(&set->enabled, name)) {
-            VLOG_INFO("chassis %s is enabled for VPN gateways", name);
+            VLOG_INFO("chassis %s is enabled for VPN gateways",
+                      printable(name));
             sset_add(&set->changed_chassis, name);
         }
     }
     SSET_FOR_EACH (name, &set->enabled) {
         if (!sset_contains(&enabled, name)) {
             VLOG_INFO("chassis %s is no longer enabled for VPN gateways",
-                      name);
+                      printable(name));
             sset_add(&set->changed_chassis, name);
         }
     }
@@ -455,7 +472,7 @@ update_chassis(struct vpn_chassis_set *set, const char *name,
         smap_init(&ch->reports);
         hmap_insert(&set->chassis, &ch->node, hash_string(ch->name, 0));
         sset_add(&set->changed_chassis, ch->name);
-        VLOG_INFO("agent on chassis %s appeared", ch->name);
+        VLOG_INFO("agent on chassis %s appeared", printable(ch->name));
     } else if (strcmp(ch->heartbeat, heartbeat)) {
         free(ch->heartbeat);
         ch->heartbeat = xstrdup(heartbeat);
@@ -489,7 +506,7 @@ update_chassis(struct vpn_chassis_set *set, const char *name,
 static void
 remove_chassis(struct vpn_chassis_set *set, struct vpn_chassis *ch)
 {
-    VLOG_INFO("agent on chassis %s is gone", ch->name);
+    VLOG_INFO("agent on chassis %s is gone", printable(ch->name));
     sset_add(&set->changed_chassis, ch->name);
     update_reports(set, ch, NULL);
     hmap_remove(&set->chassis, &ch->node);
