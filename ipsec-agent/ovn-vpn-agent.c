@@ -50,7 +50,6 @@
 #include "lib/vswitch-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
-#include "openvswitch/json.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
@@ -543,9 +542,8 @@ gateway_dirs(const char *netns, char **rundir, char **statedir)
 
 /* Returns true if SB name 'name' of a 'kind' of row is valid
  * (vpn_check_name()).  ovn-vpn-northd writes no other, and the agent
- * ignores a row with one, logging the name escaped (as the generic "list"
- * of the ctl tools prints strings), so that no SB string can forge a log
- * line or reach a file name. */
+ * ignores a row with one, logging the name escaped (vpn_put_printable()),
+ * so that no SB string can forge a log line or reach a file name. */
 static bool
 sb_name_ok(const char *kind, const char *name)
 {
@@ -558,9 +556,9 @@ sb_name_ok(const char *kind, const char *name)
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     if (!VLOG_DROP_WARN(&rl)) {
         struct ds escaped = DS_EMPTY_INITIALIZER;
-        json_string_escape(name, &escaped);
-        VLOG_WARN("ignoring the southbound's %s %s: not a valid name", kind,
-                  ds_cstr(&escaped));
+        vpn_put_printable(&escaped, name, strlen(name));
+        VLOG_WARN("ignoring the southbound's %s \"%s\": not a valid name",
+                  kind, ds_cstr(&escaped));
         ds_destroy(&escaped);
     }
     return false;

@@ -324,26 +324,36 @@ vpn_nb_index_router_tunnels(const struct vpn_nb_index *index,
     return g ? g->tunnels : NULL;
 }
 
-char *
-vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *t,
-                    const struct vpn_nb_index *index,
-                    vpn_nb_counts_func *counts, void *aux)
+/* Checks the rules of tunnel 't' that involve no other row: its name,
+ * comment and parameters, and its CIDRs, which it parses into 'cidrs' (the
+ * caller destroys them), and puts its parameters in 'p'.  Returns NULL or
+ * the error, in which case 'cidrs' needs no destroying. */
+static char *
+check_tunnel_row(const struct nbrec_vpn_tunnel *t,
+                 struct vpn_tunnel_params *p, struct vpn_tunnel_cidrs *cidrs)
 {
     char *error = vpn_check_name("name", t->name);
     if (!error && t->comment) {
         error = vpn_check_comment("comment", t->comment);
     }
-    struct vpn_tunnel_params p;
-    vpn_nb_tunnel_params(t, &p);
+    vpn_nb_tunnel_params(t, p);
     if (!error) {
-        error = vpn_check_tunnel_params(&p);
+        error = vpn_check_tunnel_params(p);
     }
-    if (error) {
-        return error;
+    if (!error) {
+        error = vpn_tunnel_cidrs_parse(p, cidrs);
     }
+    return error;
+}
 
+char *
+vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *t,
+                    const struct vpn_nb_index *index,
+                    vpn_nb_counts_func *counts, void *aux)
+{
+    struct vpn_tunnel_params p;
     struct vpn_tunnel_cidrs cidrs;
-    error = vpn_tunnel_cidrs_parse(&p, &cidrs);
+    char *error = check_tunnel_row(t, &p, &cidrs);
     if (error) {
         return error;
     }
@@ -429,25 +439,15 @@ vpn_nb_counts_unless_error(const struct nbrec_vpn_tunnel *t OVS_UNUSED,
         return false;
     }
 
-    char *error = vpn_check_name("name", other->name);
-    if (!error && other->comment) {
-        error = vpn_check_comment("comment", other->comment);
-    }
     struct vpn_tunnel_params p;
-    vpn_nb_tunnel_params(other, &p);
-    if (!error) {
-        error = vpn_check_tunnel_params(&p);
+    struct vpn_tunnel_cidrs cidrs;
+    char *error = check_tunnel_row(other, &p, &cidrs);
+    if (error) {
+        free(error);
+        return false;
     }
-    if (!error) {
-        struct vpn_tunnel_cidrs cidrs;
-        error = vpn_tunnel_cidrs_parse(&p, &cidrs);
-        if (!error) {
-            vpn_tunnel_cidrs_destroy(&cidrs);
-        }
-    }
-    bool counts = !error;
-    free(error);
-    return counts;
+    vpn_tunnel_cidrs_destroy(&cidrs);
+    return true;
 }
 
 /* Returns true if 'a' and 'b' can share one IKE SA: the same phase 1
