@@ -4,6 +4,8 @@ noinst_LIBRARIES += ipsec-agent/libvpnpluto.a
 ipsec_agent_libvpnpluto_a_SOURCES = \
 	ipsec-agent/vpn-beat.c \
 	ipsec-agent/vpn-beat.h \
+	ipsec-agent/vpn-keyring.c \
+	ipsec-agent/vpn-keyring.h \
 	ipsec-agent/vpn-pluto.c \
 	ipsec-agent/vpn-pluto.h \
 	ipsec-agent/vpn-reporter.c \

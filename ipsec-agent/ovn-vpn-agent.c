@@ -66,6 +66,7 @@
 #include "vpn-dirs.h"
 #include "vpn-beat.h"
 #include "vpn-exec.h"
+#include "vpn-keyring.h"
 #include "vpn-params.h"
 #include "vpn-plumb.h"
 #include "vpn-pluto.h"
@@ -83,6 +84,7 @@ static const char *netns_prefix = VPN_PLUMB_DEFAULT_PREFIX;
 static const char *unixctl_path;
 static char *state_dir;
 static char *run_dir;
+static char *seal_key_file;
 static struct svec pluto_env = SVEC_EMPTY_INITIALIZER;
 
 /* One gateway this chassis runs. */
@@ -115,6 +117,7 @@ struct agent {
     struct vpn_beat *beat;      /* The heartbeat, in its own thread. */
     int heartbeat_interval;     /* Its interval, in ms, as reported. */
     struct vpn_reporter reporter;       /* Where and how it reports. */
+    struct vpn_keyring *keyring;        /* Opens the sealed keys. */
     bool swept;                 /* Stale plutos of an earlier run gone. */
 
     /* What sync_gateways() last saw: with thousands of tunnels,
@@ -129,6 +132,7 @@ static unixctl_cb_func agent_status;
 static unixctl_cb_func agent_tunnel_show;
 static unixctl_cb_func agent_tunnel_log;
 static unixctl_cb_func agent_recompute;
+static unixctl_cb_func agent_seal_key_rotate;
 
 static void parse_options(int argc, char *argv[]);
 OVS_NO_RETURN static void usage(void);
@@ -188,6 +192,13 @@ main(int argc, char *argv[])
                              &agent);
     unixctl_command_register("recompute", "", 0, 0, agent_recompute,
                              &agent);
+    unixctl_command_register("seal-key/rotate", "", 0, 0,
+                             agent_seal_key_rotate, &agent);
+
+    /* The key that opens this chassis's pre-shared keys: made the first
+     * time, before the parent returns, so that an unusable file is the
+     * start's error. */
+    agent.keyring = vpn_keyring_open(seal_key_file);
 
     char *error = vpn_plumb_create(netns_prefix, VPN_PLUMB_DEFAULT_BRIDGE,
                                    &agent.plumb);
@@ -367,6 +378,7 @@ main(int argc, char *argv[])
     ovsdb_idl_loop_destroy(&sb_loop);
     ovsdb_idl_loop_destroy(&status_loop);
     vpn_reporter_destroy(&agent.reporter);
+    vpn_keyring_destroy(agent.keyring);
     free(sb_remote);
     service_stop();
     exit(EXIT_SUCCESS);
@@ -383,6 +395,7 @@ parse_options(int argc, char *argv[])
         OPT_STATE_DIR,
         OPT_RUN_DIR,
         OPT_PLUTO_ENV,
+        OPT_SEAL_KEY,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -394,6 +407,7 @@ parse_options(int argc, char *argv[])
         {"state-dir", required_argument, NULL, OPT_STATE_DIR},
         {"run-dir", required_argument, NULL, OPT_RUN_DIR},
         {"pluto-env", required_argument, NULL, OPT_PLUTO_ENV},
+        {"seal-key", required_argument, NULL, OPT_SEAL_KEY},
         {"unixctl", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -445,6 +459,10 @@ parse_options(int argc, char *argv[])
             svec_add(&pluto_env, optarg);
             break;
 
+        case OPT_SEAL_KEY:
+            seal_key_file = abs_file_name(NULL, optarg);
+            break;
+
         case 'u':
             unixctl_path = optarg;
             break;
@@ -494,6 +512,11 @@ parse_options(int argc, char *argv[])
         /* Short: pluto's control socket path is limited. */
         run_dir = xstrdup("/run/ovnvpn");
     }
+    if (!seal_key_file) {
+        /* Beside OVN's databases: it outlives a reboot. */
+        seal_key_file = xasprintf("%s/ovn-vpn-seal-key.pem",
+                                  vpn_ovn_dbdir());
+    }
 }
 
 static void
@@ -518,6 +541,10 @@ usage(void)
            "  --run-dir=DIR           plutos' control sockets "
            "(default: /run/ovnvpn)\n"
            "  --pluto-env=VAR=VALUE   add VAR to the plutos' environment\n"
+           "  --seal-key=FILE         private key that opens the sealed "
+           "pre-shared keys\n"
+           "                          (default: "
+           "$OVN_DBDIR/ovn-vpn-seal-key.pem)\n"
            "  --unixctl=SOCKET        override default control socket "
            "name\n"
            "  -h, --help              display this help message\n"
@@ -596,10 +623,11 @@ find_pluto_owner(const struct agent *agent, const char *rundir)
     return NULL;
 }
 
-/* Fills 'p' from the SB rows.  Strings point into the rows. */
+/* Fills 'p' from the SB rows and 'psk', the opened key.  Strings point
+ * into the rows. */
 static void
 tunnel_params(const struct sbrec_vpn_gateway *gw,
-              const struct sbrec_vpn_tunnel *t,
+              const struct sbrec_vpn_tunnel *t, const char *psk,
               struct vpn_tunnel_params *p)
 {
     vpn_params_init(p);
@@ -613,7 +641,7 @@ tunnel_params(const struct sbrec_vpn_gateway *gw,
     p->n_local_cidrs = t->n_local_cidrs;
     p->peer_cidrs = (const char **) t->peer_cidrs;
     p->n_peer_cidrs = t->n_peer_cidrs;
-    p->psk = t->psk;
+    p->psk = psk;
     p->ike_version = t->ike_version;
     p->ike_mode = t->ike_mode;
     p->ike_encryption = t->ike_encryption;
@@ -775,7 +803,8 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
 
 /* Adds to 'by_gateway', for each gateway on this chassis that has
  * tunnels, a "struct gateway_tunnels" with their parameters, whose
- * strings point into the SB rows. */
+ * strings point into the SB rows and the keyring.  A tunnel whose key does
+ * not open (yet) is left out. */
 static void
 collect_tunnels(const struct agent *agent, const struct ovsdb_idl *sb,
                 struct shash *by_gateway)
@@ -784,6 +813,11 @@ collect_tunnels(const struct agent *agent, const struct ovsdb_idl *sb,
     SBREC_VPN_TUNNEL_FOR_EACH (t, sb) {
         const struct sbrec_vpn_gateway *sbgw = t->gateway;
         if (!tunnel_is_ours(agent, t)) {
+            continue;
+        }
+        const char *psk = vpn_keyring_unseal(agent->keyring, t->name,
+                                             t->sealed_psk);
+        if (!psk) {
             continue;
         }
         struct gateway_tunnels *gt = shash_find_data(by_gateway, sbgw->name);
@@ -795,8 +829,9 @@ collect_tunnels(const struct agent *agent, const struct ovsdb_idl *sb,
             gt->params = x2nrealloc(gt->params, &gt->allocated,
                                     sizeof *gt->params);
         }
-        tunnel_params(sbgw, t, &gt->params[gt->n++]);
+        tunnel_params(sbgw, t, psk, &gt->params[gt->n++]);
     }
+    vpn_keyring_sweep(agent->keyring);
 }
 
 static void
@@ -983,6 +1018,7 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     build_reports(agent, sb, tunnels, &want);
     vpn_caps_to_smap(&agent->caps, &want);
     smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
+    smap_add(&want, VPN_REPORT_SEAL_KEY, vpn_keyring_public(agent->keyring));
     smap_add_format(&want, VPN_REPORT_HEARTBEAT_INTERVAL, "%d",
                     agent->heartbeat_interval);
     vpn_reporter_write(&agent->reporter, &row, &want, tunnels);
@@ -1014,6 +1050,7 @@ agent_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_put_format(&s, "chassis: %s\n",
                   agent->chassis ? agent->chassis : "(unknown)");
     vpn_beat_format_status(agent->beat, &s);
+    vpn_keyring_format(agent->keyring, &s);
     ds_put_format(&s, "reports to: %s\n",
                   vpn_reporter_destination(&agent->reporter));
     const struct shash_node **nodes = shash_sort(&agent->gateways);
@@ -1091,4 +1128,23 @@ agent_recompute(struct unixctl_conn *conn, int argc OVS_UNUSED,
     vpn_reporter_force(&agent->reporter);
     poll_immediate_wake();
     unixctl_command_reply(conn, NULL);
+}
+
+/* "seal-key/rotate": a new sealing key, published at once.  Tunnels keep
+ * their keys: the old key opens them until ovn-vpn-northd has sealed them
+ * to the new one. */
+static void
+agent_seal_key_rotate(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                      const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    char *error = vpn_keyring_rotate(agent->keyring);
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+        free(error);
+        return;
+    }
+    vpn_reporter_force(&agent->reporter);
+    poll_immediate_wake();
+    unixctl_command_reply(conn, vpn_keyring_public(agent->keyring));
 }

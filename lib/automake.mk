@@ -15,6 +15,8 @@ lib_libovnvpn_a_SOURCES = \
 	lib/vpn-params.h \
 	lib/vpn-report.c \
 	lib/vpn-report.h \
+	lib/vpn-seal.c \
+	lib/vpn-seal.h \
 	lib/vpn-swan-conf.c \
 	lib/vpn-swan-conf.h \
 	lib/vpn-swan-status.c \

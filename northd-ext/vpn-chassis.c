@@ -34,6 +34,7 @@
 #include "smap.h"
 #include "util.h"
 #include "vpn-report.h"
+#include "vpn-seal.h"
 #include "vpn-validate.h"
 
 VLOG_DEFINE_THIS_MODULE(vpn_chassis);
@@ -46,6 +47,7 @@ struct vpn_chassis {
     int interval;               /* Its heartbeat interval, in ms. */
     bool alive;
     struct vpn_caps caps;
+    char *seal_key;             /* Its public key for sealing, or NULL. */
     struct smap reports;        /* Its ovn-vpn-* keys, as last seen. */
     bool seen;                  /* Mark for sweeping vanished rows. */
 };
@@ -366,6 +368,15 @@ vpn_chassis_caps(const struct vpn_chassis_set *set, const char *name)
     return ch ? &ch->caps : NULL;
 }
 
+/* Returns the public key that chassis 'name''s agent published for
+ * sealing pre-shared keys to it (vpn-seal.h), or NULL. */
+const char *
+vpn_chassis_seal_key(const struct vpn_chassis_set *set, const char *name)
+{
+    const struct vpn_chassis *ch = name ? find_chassis(set, name) : NULL;
+    return ch ? ch->seal_key : NULL;
+}
+
 /* Returns the ovn-vpn-* keys chassis 'name' reported, or NULL. */
 const struct smap *
 vpn_chassis_reports(const struct vpn_chassis_set *set, const char *name)
@@ -500,6 +511,20 @@ update_chassis(struct vpn_chassis_set *set, const char *name,
     } else {
         vpn_caps_destroy(&caps);
     }
+
+    /* A new sealing key: every key sealed to the old one, anew. */
+    const char *seal_key = smap_get(ids, VPN_REPORT_SEAL_KEY);
+    if (seal_key && !vpn_seal_public_key_is_valid(seal_key)) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+        VLOG_WARN_RL(&rl, "agent on chassis %s: %s is not an X25519 public "
+                     "key", printable(ch->name), VPN_REPORT_SEAL_KEY);
+        seal_key = NULL;
+    }
+    if (!nullable_string_is_equal(seal_key, ch->seal_key)) {
+        free(ch->seal_key);
+        ch->seal_key = nullable_xstrdup(seal_key);
+        sset_add(&set->changed_chassis, ch->name);
+    }
     update_reports(set, ch, ids);
 }
 
@@ -574,6 +599,7 @@ destroy_chassis(struct vpn_chassis *ch)
     free(ch->name);
     free(ch->heartbeat);
     vpn_caps_destroy(&ch->caps);
+    free(ch->seal_key);
     smap_destroy(&ch->reports);
     free(ch);
 }

@@ -83,6 +83,8 @@ bool vpn_chassis_is_enabled(const struct vpn_chassis_set *,
 #define VPN_CHASSIS_OPT_IN "enable-vpn-gateway"
 const struct vpn_caps *vpn_chassis_caps(const struct vpn_chassis_set *,
                                         const char *name);
+const char *vpn_chassis_seal_key(const struct vpn_chassis_set *,
+                                 const char *name);
 const struct smap *vpn_chassis_reports(const struct vpn_chassis_set *,
                                        const char *name);
 long long int vpn_chassis_next_deadline(const struct vpn_chassis_set *);

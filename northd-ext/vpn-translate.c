@@ -43,6 +43,7 @@
 #include "vpn-nb.h"
 #include "vpn-params.h"
 #include "vpn-report.h"
+#include "vpn-seal.h"
 #include "vpn-validate.h"
 
 VLOG_DEFINE_THIS_MODULE(vpn_translate);
@@ -106,6 +107,12 @@ struct vpn_translator {
     bool index_stale;           /* A tunnel came, went or moved. */
     bool recompute;             /* Recompute everything on the next run. */
 
+    /* NB VPN_Global's seal_secret, which keys the commitments of sealed
+     * keys (vpn-seal.h), and the one this instance made while the NB had
+     * none, to write until the NB has one. */
+    char *seal_secret;
+    char *new_seal_secret;
+
     struct ovsdb_idl_index *lsp_by_name;
     struct ovsdb_idl_index *tun_by_name;    /* NB VPN_Tunnel. */
     struct ovsdb_idl_index *gw_by_name;     /* NB VPN_Gateway. */
@@ -133,6 +140,7 @@ struct vpn_translator {
 };
 
 static void collect_changes(struct vpn_translator *, struct hmapx *routers);
+static void refresh_seal_secret(struct vpn_translator *);
 static void refresh_index(struct vpn_translator *);
 static void refresh_name_maps(struct vpn_translator *);
 static void delete_address_set(struct vpn_translator *,
@@ -239,6 +247,9 @@ vpn_translator_add_columns(struct ovsdb_idl *nb, struct ovsdb_idl *sb,
         }
     }
     vpn_chassis_add_columns(sb, status);
+
+    /* Read on each run, without tracking: one row. */
+    ovsdb_idl_add_column(nb, &nbrec_vpn_global_col_seal_secret);
 }
 
 struct vpn_translator *
@@ -293,6 +304,8 @@ vpn_translator_destroy(struct vpn_translator *tr)
     shash_destroy(&tr->sb_tunnels.rows);
     vpn_nb_index_destroy(&tr->index);
     hmapx_destroy(&tr->kept);
+    free(tr->seal_secret);
+    free(tr->new_seal_secret);
     free(tr);
 }
 
@@ -359,6 +372,7 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
     tr->nb_txn = nb_txn;
     tr->sb_txn = sb_txn;
     refresh_name_maps(tr);
+    refresh_seal_secret(tr);
     vpn_chassis_run(&tr->chassis, tr->sb, tr->status, time_msec());
     long long int now = time_msec();
     if (now >= tr->next_counter_flush) {
@@ -413,6 +427,36 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
         tr->last_full_usec = tr->last_run_usec;
     } else if (synced_any) {
         tr->last_incremental_usec = tr->last_run_usec;
+    }
+}
+
+/* Takes in NB VPN_Global's seal_secret, or makes one if the NB has none
+ * (creating the row if need be).  A new secret invalidates every
+ * commitment: everything is synced again, and every key sealed anew. */
+static void
+refresh_seal_secret(struct vpn_translator *tr)
+{
+    const struct nbrec_vpn_global *g = nbrec_vpn_global_first(tr->nb);
+    const char *secret = (g && vpn_seal_secret_is_valid(g->seal_secret)
+                          ? g->seal_secret : NULL);
+    if (!secret) {
+        if (!tr->new_seal_secret) {
+            tr->new_seal_secret = vpn_seal_secret_generate();
+        }
+        if (!g) {
+            g = nbrec_vpn_global_insert(tr->nb_txn);
+        }
+        nbrec_vpn_global_set_seal_secret(g, tr->new_seal_secret);
+        secret = tr->new_seal_secret;
+    }
+    if (!tr->seal_secret || strcmp(tr->seal_secret, secret)) {
+        if (tr->seal_secret) {
+            VLOG_INFO("the northbound seal_secret changed: sealing every "
+                      "pre-shared key anew");
+        }
+        free(tr->seal_secret);
+        tr->seal_secret = xstrdup(secret);
+        tr->recompute = true;
     }
 }
 
@@ -1588,7 +1632,6 @@ sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
     SYNC_STR(peer_ip, p->peer_ip);
     SYNC_STR(local_id, vpn_params_local_id(p));
     SYNC_STR(peer_id, vpn_params_peer_id(p));
-    SYNC_STR(psk, p->psk);
     SYNC_STR(ike_version, p->ike_version);
     SYNC_STR(ike_mode, p->ike_mode);
     SYNC_STR(ike_encryption, p->ike_encryption);
@@ -1606,6 +1649,42 @@ sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
     SYNC_STR(initiator, p->initiator);
 #undef SYNC_STR
 #undef SYNC_INT
+
+    /* The key, sealed to the chassis that hosts the gateway, and sealed
+     * anew only when the key, the tunnel's name, the chassis or its
+     * public key changed (the commitment tells).  While the chassis shows
+     * no key (its report is being rewritten, its agent is gone), a box
+     * that holds the current key stays as it is: it opens only for a
+     * chassis that had the key already, and taking it away would take the
+     * tunnel down; a box with an old key goes. */
+    const char *recipient = (sbgw->chassis
+                             ? vpn_chassis_seal_key(&tr->chassis,
+                                                    sbgw->chassis)
+                             : NULL);
+    if (!recipient) {
+        char *had = vpn_seal_recipient(sb->sealed_psk);
+        if (sb->sealed_psk
+            && !(had && vpn_seal_is_current(sb->sealed_psk, had, t->name,
+                                            p->psk, tr->seal_secret))) {
+            sbrec_vpn_tunnel_set_sealed_psk(sb, NULL);
+            changed = true;
+        }
+        free(had);
+    } else if (!vpn_seal_is_current(sb->sealed_psk, recipient, t->name,
+                                    p->psk, tr->seal_secret)) {
+        char *box;
+        char *error = vpn_seal(recipient, t->name, p->psk, tr->seal_secret,
+                               &box);
+        if (error) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+            VLOG_WARN_RL(&rl, "tunnel %s: cannot seal its key: %s",
+                         t->name, error);
+            free(error);
+        }
+        sbrec_vpn_tunnel_set_sealed_psk(sb, box);
+        free(box);
+        changed = true;
+    }
 
     const struct {
         char **have;
@@ -1959,6 +2038,15 @@ tunnel_status(const struct vpn_translator *tr,
     }
     smap_add(status, "chassis", g->chassis);
 
+    /* Without its agent's public key, no chassis gets the key. */
+    const char *warning = nt->warning;
+    char *no_key = NULL;
+    if (!warning && !vpn_chassis_seal_key(&tr->chassis, g->chassis)) {
+        warning = no_key = xasprintf("chassis %s: its agent published no "
+                                     "key to seal the pre-shared key to "
+                                     "(ovn-vpn-seal-key)", g->chassis);
+    }
+
     const struct smap *reports = vpn_chassis_reports(&tr->chassis,
                                                      g->chassis);
     char *key = xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s", t->name);
@@ -1968,16 +2056,18 @@ tunnel_status(const struct vpn_translator *tr,
     if (!value || !vpn_report_tunnel_parse(value, &r)) {
         smap_add(status, "state", "creating");
         smap_add(status, "connection", "connecting");
-        if (nt->warning) {
-            smap_add(status, "reason", nt->warning);
+        if (warning) {
+            smap_add(status, "reason", warning);
         }
+        free(no_key);
         return;
     }
     smap_add(status, "state",
              r.generation == nt->generation ? "running" : "creating");
-    if (nt->warning) {
-        smap_add(status, "reason", nt->warning);
+    if (warning) {
+        smap_add(status, "reason", warning);
     }
+    free(no_key);
     smap_add(status, "connection", r.connection);
     if (r.reason[0]) {
         smap_add(status, "connection_reason", r.reason);

@@ -13,6 +13,7 @@ TESTSUITE_AT = \
 	tests/ovn-vpn-macros.at \
 	tests/schema.at \
 	tests/vpn-validate.at \
+	tests/vpn-seal.at \
 	tests/vpn-swan-status.at \
 	tests/vpn-swan-conf.at \
 	tests/sandbox.at \
@@ -99,6 +100,10 @@ tests_test_vpn_swan_conf_LDADD = $(OVN_VPN_LDADD)
 check_PROGRAMS += tests/test-vpn-plumb
 tests_test_vpn_plumb_SOURCES = tests/test-vpn-plumb.c
 tests_test_vpn_plumb_LDADD = $(OVN_VPN_CHASSIS_LDADD)
+
+check_PROGRAMS += tests/test-vpn-seal
+tests_test_vpn_seal_SOURCES = tests/test-vpn-seal.c
+tests_test_vpn_seal_LDADD = $(OVN_VPN_LDADD)
 
 check_PROGRAMS += tests/test-vpn-collide
 tests_test_vpn_collide_SOURCES = tests/test-vpn-collide.c

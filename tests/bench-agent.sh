@@ -179,7 +179,7 @@ start_sandbox () {
         $AGENT --detach --no-chdir --pidfile=$dir/agent.pid \
         --log-file=$dir/agent.log --unixctl=$dir/agent.ctl \
         --netns-prefix=$id --state-dir=$dir/vpn --run-dir=$run_dir \
-        unix:$dir/db.sock 2>/dev/null
+        --seal-key=$dir/seal-key.pem unix:$dir/db.sock 2>/dev/null
 }
 
 # gen_gateways G: the transaction that creates G gateways, gwNNN in

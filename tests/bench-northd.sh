@@ -200,7 +200,8 @@ import json, sys
 n, per_gw = int(sys.argv[1]), int(sys.argv[2])
 report = [["ovn-vpn-dh-groups", "5,14,19,20,21,31"],
           ["ovn-vpn-encryption", "3des,aes128,aes192,aes256"],
-          ["ovn-vpn-integrity", "md5,sha1,sha2-256"]]
+          ["ovn-vpn-integrity", "md5,sha1,sha2-256"],
+          ["ovn-vpn-seal-key", "xCljwPldQMb/1XLXPnx+WM4FB0ENgpdos3WL/z71UR4="]]
 for i in range(n):
     v, t = divmod(i, per_gw)
     report.append(["ovn-vpn-tun-t%d_%d" % (v, t), "1;connected;0;;;;;"])

@@ -224,7 +224,7 @@ write_sb(const char *remote)
     const char *peer[] = { "172.16.0.0/16" };
     sbrec_vpn_tunnel_set_local_cidrs(tun, local, 1);
     sbrec_vpn_tunnel_set_peer_cidrs(tun, peer, 1);
-    sbrec_vpn_tunnel_set_psk(tun, "not-a-real-secret");
+    sbrec_vpn_tunnel_set_sealed_psk(tun, "1:not:a:box");
     sbrec_vpn_tunnel_set_ike_version(tun, "ikev2");
     sbrec_vpn_tunnel_set_ike_mode(tun, "main");
     sbrec_vpn_tunnel_set_ike_encryption(tun, "aes128");

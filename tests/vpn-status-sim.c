@@ -343,6 +343,11 @@ chassis_run(struct sim_chassis *c, long long int now_wall, bool tick)
         smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
         smap_add_format(&want, VPN_REPORT_HEARTBEAT_INTERVAL, "%d",
                         heartbeat_interval);
+        /* A sealing key, as every agent publishes one: the translator
+         * seals each tunnel's key to it, as it would for a real agent.
+         * Nobody holds its private half. */
+        smap_add(&want, VPN_REPORT_SEAL_KEY,
+                 "xCljwPldQMb/1XLXPnx+WM4FB0ENgpdos3WL/z71UR4=");
         vpn_reporter_write(&c->reporter, &row, &want, tunnels);
         smap_destroy(&want);
     }

@@ -2028,11 +2028,36 @@ is_vpn_list_command(const struct ctl_command *c)
     return !strncmp(name, "vpn-", 4) && strstr(name, "-list");
 }
 
+/* Returns true if 'error', a failed transaction's error as
+ * ovsdb_idl_txn_get_error() gives it, says that the transaction conflicted
+ * with rows that this client had not seen: a name already taken (an index)
+ * or a row that is gone (a reference).
+ *
+ * In a cluster this happens without any other writer.  A transaction whose
+ * reply was lost with the leader that took it may still be committed by the
+ * next leader; the client's rerun of the same commands then meets the rows
+ * of its own first try. */
+static bool
+txn_error_is_conflict(const char *error)
+{
+    struct json *json = json_from_string(error);
+    const struct json *tag = (json->type == JSON_OBJECT
+                              ? shash_find_data(json_object(json), "error")
+                              : NULL);
+    bool conflict = (tag && tag->type == JSON_STRING
+                     && (!strcmp(tag->string, "constraint violation")
+                         || !strcmp(tag->string,
+                                    "referential integrity violation")));
+    json_destroy(json);
+    return conflict;
+}
+
 static bool
 do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
           struct ovsdb_idl *idl)
 {
     struct ctl_command *c;
+    unsigned int seqno = ovsdb_idl_get_seqno(idl);
 
     struct ovsdb_idl_txn *txn = the_idl_txn = ovsdb_idl_txn_create(idl);
     if (dry_run) {
@@ -2131,6 +2156,18 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
         goto try_again;
 
     case TXN_ERROR:
+        /* A conflict with rows that reached this client only with the
+         * error (the server sends updates before replies) is no error of
+         * the commands: they are rerun against what the database now
+         * holds, where they either succeed (--may-exist, --if-exists) or
+         * fail with their own message.  Each rerun needs news, so this
+         * cannot loop. */
+        if (seqno != ovsdb_idl_get_seqno(idl)
+            && txn_error_is_conflict(ovsdb_idl_txn_get_error(txn))) {
+            VLOG_INFO("transaction conflicted with rows not yet seen, "
+                      "rerunning: %s", ovsdb_idl_txn_get_error(txn));
+            goto try_again;
+        }
         ctl_fatal("transaction error: %s", ovsdb_idl_txn_get_error(txn));
 
     case TXN_NOT_LOCKED:
@@ -2155,6 +2192,11 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
             if (t->psk && t->psk[0]) {
                 sset_add(&psks, t->psk);
             }
+        }
+        /* The translator's commitment secret is masked as keys are. */
+        const struct nbrec_vpn_global *g = nbrec_vpn_global_first(idl);
+        if (g && g->seal_secret && g->seal_secret[0]) {
+            sset_add(&psks, g->seal_secret);
         }
     }
     for (c = commands; c < &commands[n_commands]; c++) {
