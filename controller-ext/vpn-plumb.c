@@ -662,8 +662,8 @@ config_from_gateway(const struct vpn_plumb_gateway *g,
     }
     ovs_be32 mask = be32_prefix_mask(cfg->plen);
     if ((cfg->router & mask) != (cfg->ip & mask) || cfg->router == cfg->ip) {
-        error = xasprintf("router_ip: "IP_FMT" is not another address in "
-                          IP_FMT"/%u", IP_ARGS(cfg->router),
+        error = xasprintf("router_ip: "IP_FMT " is not another address in "
+                          IP_FMT "/%u", IP_ARGS(cfg->router),
                           IP_ARGS(cfg->ip & mask), cfg->plen);
         goto error;
     }
@@ -1252,7 +1252,7 @@ create_veth(struct vpn_plumb *plumb, const struct plumb_gw *gw,
 static void
 format_route(const struct plumb_route *r, struct ds *s)
 {
-    ds_put_format(s, IP_FMT"/%u", IP_ARGS(r->net), r->plen);
+    ds_put_format(s, IP_FMT "/%u", IP_ARGS(r->net), r->plen);
 }
 
 /* Makes the kernel side of 'gw' match 'cfg': reads what exists and
@@ -1443,7 +1443,7 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
     }
     if (!have_addr) {
         ds_clear(&cmd);
-        ds_put_format(&cmd, "address add "IP_FMT"/%u dev %s",
+        ds_put_format(&cmd, "address add "IP_FMT "/%u dev %s",
                       IP_ARGS(cfg->ip), cfg->plen, VPN_PLUMB_INNER_IFNAME);
         svec_add(&batch, ds_cstr(&cmd));
         addr_changed = true;
@@ -1456,7 +1456,7 @@ sync_kernel(struct vpn_plumb *plumb, struct plumb_gw *gw,
         ds_clear(&cmd);
         ds_put_cstr(&cmd, "route replace ");
         format_route(&cfg->routes[i], &cmd);
-        ds_put_format(&cmd, " via "IP_FMT" dev %s proto %d",
+        ds_put_format(&cmd, " via "IP_FMT " dev %s proto %d",
                       IP_ARGS(cfg->router), VPN_PLUMB_INNER_IFNAME,
                       VPN_PLUMB_ROUTE_PROTO);
         svec_add(&batch, ds_cstr(&cmd));
@@ -1545,7 +1545,8 @@ scan_leftovers(struct vpn_plumb *plumb, const struct sset *wanted)
         }
         return;
     }
-    for (struct dirent *de; (de = readdir(dir)) != NULL; ) {
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL) {
         const char *name = de->d_name;
 
         if (!strncmp(name, plumb->prefix, prefix_len)

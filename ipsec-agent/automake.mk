@@ -1,7 +1,10 @@
-# ipsec-agent: see the design card in README.md.
+# ipsec-agent: see the design card in README.md.  libvpnagent.a holds the
+# agent's parts (heartbeat, sealing keys, pluto driver, reports), which
+# the tests' programs link too; controller-ext/'s libvpnplumb.a is its
+# plumbing.
 
-noinst_LIBRARIES += ipsec-agent/libvpnpluto.a
-ipsec_agent_libvpnpluto_a_SOURCES = \
+noinst_LIBRARIES += ipsec-agent/libvpnagent.a
+ipsec_agent_libvpnagent_a_SOURCES = \
 	ipsec-agent/vpn-beat.c \
 	ipsec-agent/vpn-beat.h \
 	ipsec-agent/vpn-keyring.c \
@@ -17,14 +20,8 @@ AM_CPPFLAGS += -I $(top_srcdir)/ipsec-agent
 bin_PROGRAMS += ipsec-agent/ovn-vpn-agent
 ipsec_agent_ovn_vpn_agent_SOURCES = ipsec-agent/ovn-vpn-agent.c
 ipsec_agent_ovn_vpn_agent_LDADD = \
-	ipsec-agent/libvpnpluto.a $(OVN_VPN_CHASSIS_LDADD)
+	ipsec-agent/libvpnagent.a $(OVN_VPN_PLUMB_LDADD)
 
 man_MANS += ipsec-agent/ovn-vpn-agent.8
 EXTRA_DIST += ipsec-agent/ovn-vpn-agent.8.xml
 CLEANFILES += ipsec-agent/ovn-vpn-agent.8
-ipsec-agent/ovn-vpn-agent.8: ipsec-agent/ovn-vpn-agent.8.xml
-	$(AM_V_GEN)$(MKDIR_P) ipsec-agent && \
-	$(run_python) $(OVSDIR)/build-aux/xml2nroff \
-	    $(srcdir)/ipsec-agent/ovn-vpn-agent.8.xml -I $(srcdir) -I $(OVSDIR) \
-	    --version=$(VERSION) RUNDIR='$(OVN_RUNDIR)' \
-	    LOGDIR='$(OVN_LOGDIR)' > $@.tmp && mv $@.tmp $@

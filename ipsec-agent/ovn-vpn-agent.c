@@ -125,6 +125,10 @@ struct agent {
      * more than the work itself. */
     unsigned int gateways_seqno;        /* SB VPN_Gateway table. */
     unsigned int tunnels_seqno;         /* SB VPN_Tunnel table. */
+
+    /* The SB VPN_SB_Global nb_cfg of the contents this chassis has
+     * applied: namespaces plumbed, conns loaded ("ovn-vpnctl --wait=hv"). */
+    int64_t applied_cfg;
 };
 
 static unixctl_cb_func agent_exit;
@@ -242,6 +246,7 @@ main(int argc, char *argv[])
         ovsdb_idl_create_unconnected(&vpnstatusrec_idl_class, false));
     ovsdb_idl_set_leader_only(status_loop.idl, false);
     vpn_reporter_add_columns(sb_loop.idl, status_loop.idl);
+    ovsdb_idl_add_column(sb_loop.idl, &sbrec_vpn_sb_global_col_nb_cfg);
     char *sb_remote = NULL;
 
     while (!agent.exiting) {
@@ -490,7 +495,7 @@ parse_options(int argc, char *argv[])
             exit(EXIT_FAILURE);
 
         default:
-            abort();
+            OVS_NOT_REACHED();
         }
     }
     free(short_options);
@@ -721,6 +726,10 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
     vpn_plumb_run(agent->plumb, wanted, n, ovs, ovs_txn);
     free(wanted);
 
+    /* What this pass applies, if it applies everything. */
+    const struct sbrec_vpn_sb_global *sg = sbrec_vpn_sb_global_first(sb);
+    int64_t cfg = sg ? sg->nb_cfg : 0;
+
     /* A pluto in every plumbed namespace, with the gateway's tunnels, given
      * again only when the SB changed them. */
     unsigned int gateways_seqno
@@ -799,6 +808,17 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
                                                gt ? gt->n : 0);
     }
     free_tunnels(&by_gateway);
+
+    /* Applied: every gateway of this chassis has its pluto, with every
+     * conn the SB gives it. */
+    bool applied = true;
+    SHASH_FOR_EACH (node, &agent->gateways) {
+        const struct agent_gateway *gw = node->data;
+        applied = applied && gw->pluto && !gw->conns_stale;
+    }
+    if (applied && cfg != agent->applied_cfg) {
+        agent->applied_cfg = cfg;
+    }
 }
 
 /* Adds to 'by_gateway', for each gateway on this chassis that has
@@ -1019,6 +1039,7 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     vpn_caps_to_smap(&agent->caps, &want);
     smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
     smap_add(&want, VPN_REPORT_SEAL_KEY, vpn_keyring_public(agent->keyring));
+    smap_add_format(&want, VPN_REPORT_NB_CFG, "%"PRId64, agent->applied_cfg);
     smap_add_format(&want, VPN_REPORT_HEARTBEAT_INTERVAL, "%d",
                     agent->heartbeat_interval);
     vpn_reporter_write(&agent->reporter, &row, &want, tunnels);

@@ -57,6 +57,7 @@
 #include "timeval.h"
 #include "util.h"
 #include "vpn-exec.h"
+#include "vpn-catalog.h"
 #include "vpn-params.h"
 #include "vpn-report.h"
 #include "vpn-swan-conf.h"
@@ -928,11 +929,14 @@ vpn_pluto_format_status(const struct vpn_pluto *pluto, struct ds *ds)
 bool
 vpn_pluto_probe_caps(struct vpn_caps *caps)
 {
-    static const int dh_groups[] = { 1, 2, 5, 14, 19, 20, 21, 24, 31 };
-    static const char *const encryptions[] = {
-        "3des", "aes128", "aes192", "aes256",
-    };
-    static const char *const integrities[] = { "md5", "sha1", "sha2-256" };
+    /* Each algorithm of the catalog is tried with a proposal that is
+     * otherwise the default one. */
+    const char *enc0 = swan_conf_encryption_name(
+        vpn_setting_find("ike_encryption")->default_string);
+    const char *integ0 = swan_conf_integrity_name(
+        vpn_setting_find("ike_integrity")->default_string);
+    const char *dh0 = swan_conf_dh_name(
+        vpn_setting_find("ike_dh_group")->default_int);
 
     caps->known = false;
     caps->dh_groups = 0;
@@ -943,32 +947,32 @@ vpn_pluto_probe_caps(struct vpn_caps *caps)
         return false;
     }
 
-    for (size_t i = 0; i < ARRAY_SIZE(dh_groups); i++) {
-        const char *dh = swan_conf_dh_name(dh_groups[i]);
-        char *ike = xasprintf("ike=aes128-sha1;%s", dh);
-        char *esp = xasprintf("esp=aes128-sha1;%s", dh);
+    for (size_t i = 0; i < vpn_catalog_n_dh_groups; i++) {
+        const struct vpn_catalog_dh *dh = &vpn_catalog_dh_groups[i];
+        char *ike = xasprintf("ike=%s-%s;%s", enc0, integ0, dh->libreswan);
+        char *esp = xasprintf("esp=%s-%s;%s", enc0, integ0, dh->libreswan);
         if (algparse_accepts(ike, esp, true)) {
-            caps->dh_groups |= UINT64_C(1) << dh_groups[i];
+            caps->dh_groups |= UINT64_C(1) << dh->group;
         }
         free(ike);
         free(esp);
     }
-    for (size_t i = 0; i < ARRAY_SIZE(encryptions); i++) {
-        const char *enc = swan_conf_encryption_name(encryptions[i]);
-        char *ike = xasprintf("ike=%s-sha1;modp2048", enc);
-        char *esp = xasprintf("esp=%s-sha1", enc);
+    for (const struct vpn_catalog_value *v = vpn_catalog_encryptions;
+         v->name; v++) {
+        char *ike = xasprintf("ike=%s-%s;%s", v->libreswan, integ0, dh0);
+        char *esp = xasprintf("esp=%s-%s", v->libreswan, integ0);
         if (algparse_accepts(ike, esp, false)) {
-            sset_add(caps->encryption, encryptions[i]);
+            sset_add(caps->encryption, v->name);
         }
         free(ike);
         free(esp);
     }
-    for (size_t i = 0; i < ARRAY_SIZE(integrities); i++) {
-        const char *integ = swan_conf_integrity_name(integrities[i]);
-        char *ike = xasprintf("ike=aes128-%s;modp2048", integ);
-        char *esp = xasprintf("esp=aes128-%s", integ);
+    for (const struct vpn_catalog_value *v = vpn_catalog_integrities;
+         v->name; v++) {
+        char *ike = xasprintf("ike=%s-%s;%s", enc0, v->libreswan, dh0);
+        char *esp = xasprintf("esp=%s-%s", enc0, v->libreswan);
         if (algparse_accepts(ike, esp, false)) {
-            sset_add(caps->integrity, integrities[i]);
+            sset_add(caps->integrity, v->name);
         }
         free(ike);
         free(esp);
@@ -1135,7 +1139,8 @@ load_secrets_file(struct vpn_pluto *pluto)
 
     const char *name = NULL;
     size_t name_len = 0;
-    for (char *line = content; *line; ) {
+    char *line = content;
+    while (*line) {
         char *end = strchr(line, '\n');
         size_t len = end ? end - line + 1 : strlen(line);
         if (!strncmp(line, "# conn ", 7)) {
@@ -2695,7 +2700,8 @@ static bool
 write_all(int fd, const char *content)
 {
     size_t len = strlen(content);
-    for (size_t done = 0; done < len; ) {
+    size_t done = 0;
+    while (done < len) {
         ssize_t n = write(fd, content + done, len - done);
         if (n < 0 && errno == EINTR) {
             continue;
@@ -2906,7 +2912,8 @@ proc_has_rundir(pid_t pid, const char *rundir)
 
     bool pluto = false, match = false;
     const char *prev = NULL;
-    for (size_t ofs = 0; ofs < ds.length; ) {
+    size_t ofs = 0;
+    while (ofs < ds.length) {
         const char *arg = ds.string + ofs;
         size_t len = strlen(arg);
         const char *slash = strrchr(arg, '/');

@@ -3,6 +3,8 @@
 noinst_LIBRARIES += lib/libovnvpn.a
 
 lib_libovnvpn_a_SOURCES = \
+	lib/vpn-catalog.c \
+	lib/vpn-catalog.h \
 	lib/vpn-dirs.c \
 	lib/vpn-dirs.h \
 	lib/vpn-exec.c \

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "vpn-catalog.h"
 
 /* Initialises 'p' to "nothing set". */
 void
@@ -33,56 +34,12 @@ vpn_params_init(struct vpn_tunnel_params *p)
     p->ipsec_pfs_group = -1;
 }
 
-/* Fills every setting of 'p' that is not set with its default.  The PFS
- * group is "not set" when negative (VPN_PFS_DISABLED, 0, is a choice). */
+/* Fills every setting of 'p' that is not set with its default (see
+ * vpn_catalog_apply_defaults()). */
 void
 vpn_params_apply_defaults(struct vpn_tunnel_params *p)
 {
-    if (!p->ike_version) {
-        p->ike_version = VPN_DEFAULT_IKE_VERSION;
-    }
-    if (!p->ike_mode) {
-        p->ike_mode = VPN_DEFAULT_IKE_MODE;
-    }
-    if (!p->ike_encryption) {
-        p->ike_encryption = VPN_DEFAULT_IKE_ENCRYPTION;
-    }
-    if (!p->ike_integrity) {
-        p->ike_integrity = VPN_DEFAULT_IKE_INTEGRITY;
-    }
-    if (!p->ike_dh_group) {
-        p->ike_dh_group = VPN_DEFAULT_IKE_DH_GROUP;
-    }
-    if (!p->ike_lifetime) {
-        p->ike_lifetime = VPN_DEFAULT_IKE_LIFETIME;
-    }
-    if (!p->ipsec_protocol) {
-        p->ipsec_protocol = VPN_DEFAULT_IPSEC_PROTOCOL;
-    }
-    if (!p->ipsec_encryption && !strcmp(p->ipsec_protocol, "esp")) {
-        p->ipsec_encryption = VPN_DEFAULT_IPSEC_ENCRYPTION;
-    }
-    if (!p->ipsec_integrity) {
-        p->ipsec_integrity = VPN_DEFAULT_IPSEC_INTEGRITY;
-    }
-    if (p->ipsec_pfs_group < 0) {
-        p->ipsec_pfs_group = VPN_DEFAULT_IPSEC_PFS_GROUP;
-    }
-    if (!p->ipsec_lifetime) {
-        p->ipsec_lifetime = VPN_DEFAULT_IPSEC_LIFETIME;
-    }
-    if (!p->dpd_action) {
-        p->dpd_action = VPN_DEFAULT_DPD_ACTION;
-    }
-    if (!p->dpd_delay) {
-        p->dpd_delay = VPN_DEFAULT_DPD_DELAY;
-    }
-    if (!p->dpd_timeout) {
-        p->dpd_timeout = VPN_DEFAULT_DPD_TIMEOUT;
-    }
-    if (!p->initiator) {
-        p->initiator = VPN_DEFAULT_INITIATOR;
-    }
+    vpn_catalog_apply_defaults(p);
 }
 
 /* Returns the local IKE identity: the configured one, else the gateway's

@@ -38,24 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Defaults, from the seed's user guide except where Debian's libreswan
- * refuses the guide's value: the guide's DH group 2 (modp1024) is
- * refused by Debian 12's libreswan, so the default is group 14. */
-#define VPN_DEFAULT_IKE_VERSION      "ikev2"
-#define VPN_DEFAULT_IKE_MODE         "main"
-#define VPN_DEFAULT_IKE_ENCRYPTION   "aes128"
-#define VPN_DEFAULT_IKE_INTEGRITY    "sha1"
-#define VPN_DEFAULT_IKE_DH_GROUP     14
-#define VPN_DEFAULT_IKE_LIFETIME     86400
-#define VPN_DEFAULT_IPSEC_PROTOCOL   "esp"
-#define VPN_DEFAULT_IPSEC_ENCRYPTION "aes128"
-#define VPN_DEFAULT_IPSEC_INTEGRITY  "sha1"
-#define VPN_DEFAULT_IPSEC_PFS_GROUP  14
-#define VPN_DEFAULT_IPSEC_LIFETIME   86400
-#define VPN_DEFAULT_DPD_ACTION       "hold"
-#define VPN_DEFAULT_DPD_DELAY        8
-#define VPN_DEFAULT_DPD_TIMEOUT      13
-#define VPN_DEFAULT_INITIATOR        "bi-directional"
+/* The settings' values and defaults are in vpn-catalog.h. */
 
 /* Limits that the schema also enforces where OVSDB can express them. */
 #define VPN_LIFETIME_MIN     3600
@@ -99,9 +82,9 @@ struct vpn_tunnel_params {
     /* Phase 1 (IKE). */
     const char *ike_version;        /* "ikev1" or "ikev2". */
     const char *ike_mode;           /* "main" or "aggressive" (IKEv1). */
-    const char *ike_encryption;     /* "3des", "aes128", "aes192", ... */
-    const char *ike_integrity;      /* "md5", "sha1", "sha2-256". */
-    int ike_dh_group;               /* 1, 2, 5, 14, 19, 20, 21, 24, 31. */
+    const char *ike_encryption;     /* Values: see vpn-catalog.h. */
+    const char *ike_integrity;
+    int ike_dh_group;
     int ike_lifetime;               /* Seconds. */
 
     /* Phase 2 (IPsec). */
@@ -112,7 +95,7 @@ struct vpn_tunnel_params {
     int ipsec_lifetime;             /* Seconds. */
 
     /* Dead peer detection and initiator mode. */
-    const char *dpd_action;         /* "hold", "clear", "restart". */
+    const char *dpd_action;
     int dpd_delay;                  /* Seconds. */
     int dpd_timeout;                /* Seconds. */
     const char *initiator;          /* "bi-directional", "response-only". */

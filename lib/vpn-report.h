@@ -50,6 +50,7 @@ struct vpn_tunnel_params;
 #define VPN_REPORT_HEARTBEAT     "ovn-vpn-heartbeat"
 #define VPN_REPORT_VERSION       "ovn-vpn-version"
 #define VPN_REPORT_SEAL_KEY      "ovn-vpn-seal-key"
+#define VPN_REPORT_NB_CFG        "ovn-vpn-nb-cfg"
 #define VPN_REPORT_DH_GROUPS     "ovn-vpn-dh-groups"
 #define VPN_REPORT_ENCRYPTION    "ovn-vpn-encryption"
 #define VPN_REPORT_INTEGRITY     "ovn-vpn-integrity"

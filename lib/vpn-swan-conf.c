@@ -33,56 +33,8 @@
 #include "openvswitch/util.h"
 #include "packets.h"
 #include "util.h"
+#include "vpn-catalog.h"
 #include "vpn-params.h"
-
-/* One enumerated algorithm of the schema and its names in each daemon. */
-struct swan_alg {
-    const char *schema;         /* Value of the schema's enum. */
-    const char *libreswan;      /* Name in libreswan's ike=, esp=, ah=. */
-    const char *strongswan;     /* Name in swanctl's proposals. */
-};
-
-static const struct swan_alg encryptions[] = {
-    { "3des",     "3des",     "3des" },
-    { "aes128",   "aes128",   "aes128" },
-    { "aes192",   "aes192",   "aes192" },
-    { "aes256",   "aes256",   "aes256" },
-};
-
-static const struct swan_alg integrities[] = {
-    { "md5",      "md5",      "md5" },
-    { "sha1",     "sha1",     "sha1" },
-    { "sha2-256", "sha2_256", "sha256" },
-};
-
-/* Diffie-Hellman groups.  libreswan knows group 24 only as "dh24" (this
- * build refuses it as "not supported", not "not recognized"); strongswan
- * calls it "modp2048s256". */
-struct swan_dh {
-    int group;
-    const char *libreswan;
-    const char *strongswan;
-};
-
-static const struct swan_dh dh_groups[] = {
-    { 1,  "modp768",    "modp768" },
-    { 2,  "modp1024",   "modp1024" },
-    { 5,  "modp1536",   "modp1536" },
-    { 14, "modp2048",   "modp2048" },
-    { 19, "ecp256",     "ecp256" },
-    { 20, "ecp384",     "ecp384" },
-    { 21, "ecp521",     "ecp521" },
-    { 24, "dh24",       "modp2048s256" },
-    { 31, "curve25519", "curve25519" },
-};
-
-/* Dead peer detection actions: libreswan's dpdaction= takes the schema's
- * values; swanctl 5.9 calls "hold" "trap". */
-static const struct swan_alg dpd_actions[] = {
-    { "hold",     "hold",     "trap" },
-    { "clear",    "clear",    "clear" },
-    { "restart",  "restart",  "restart" },
-};
 
 /* Characters allowed in an IKE identity besides letters and digits: enough
  * for addresses, "@fqdn", "user@fqdn" and simple distinguished names, and
@@ -97,9 +49,6 @@ static const struct swan_alg dpd_actions[] = {
  * giving up. */
 #define SWAN_KEYINGTRIES 3
 
-static const struct swan_alg *find_alg(const struct swan_alg *, size_t n,
-                                       const char *schema);
-static const struct swan_dh *find_dh(int group);
 static char *check_ip(const char *what, const char *s, bool required,
                       bool allow_any);
 static char *check_cidrs(const char *what, const char **cidrs, size_t n);
@@ -289,8 +238,8 @@ swan_conf_render_conn(const struct vpn_tunnel_params *p,
     ds_put_format(ds, "    salifetime=%ds\n", p->ipsec_lifetime);
     ds_put_format(ds, "    keyingtries=%d\n", SWAN_KEYINGTRIES);
     ds_put_format(ds, "    dpdaction=%s\n",
-                  find_alg(dpd_actions, ARRAY_SIZE(dpd_actions),
-                           p->dpd_action)->libreswan);
+                  vpn_catalog_find(vpn_catalog_dpd_actions,
+                                   p->dpd_action)->libreswan);
     ds_put_format(ds, "    dpddelay=%ds\n", p->dpd_delay);
     if (is_ikev1(p)) {
         /* IKEv2 liveness ignores dpdtimeout= (addconn warns about it). */
@@ -432,7 +381,7 @@ swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
 const char *
 swan_conf_dh_name(int group)
 {
-    const struct swan_dh *dh = find_dh(group);
+    const struct vpn_catalog_dh *dh = vpn_catalog_find_dh(group);
     return dh ? dh->libreswan : NULL;
 }
 
@@ -441,9 +390,8 @@ swan_conf_dh_name(int group)
 const char *
 swan_conf_encryption_name(const char *encryption)
 {
-    const struct swan_alg *alg = find_alg(encryptions,
-                                          ARRAY_SIZE(encryptions),
-                                          encryption);
+    const struct vpn_catalog_value *alg
+        = vpn_catalog_find(vpn_catalog_encryptions, encryption);
     return alg ? alg->libreswan : NULL;
 }
 
@@ -453,9 +401,8 @@ swan_conf_encryption_name(const char *encryption)
 const char *
 swan_conf_integrity_name(const char *integrity)
 {
-    const struct swan_alg *alg = find_alg(integrities,
-                                          ARRAY_SIZE(integrities),
-                                          integrity);
+    const struct vpn_catalog_value *alg
+        = vpn_catalog_find(vpn_catalog_integrities, integrity);
     return alg ? alg->libreswan : NULL;
 }
 
@@ -487,28 +434,6 @@ swan_conf_format_phase2(const struct vpn_tunnel_params *p, struct ds *ds)
 }
 
 /* Static functions. */
-
-static const struct swan_alg *
-find_alg(const struct swan_alg *algs, size_t n, const char *schema)
-{
-    for (size_t i = 0; schema && i < n; i++) {
-        if (!strcmp(algs[i].schema, schema)) {
-            return &algs[i];
-        }
-    }
-    return NULL;
-}
-
-static const struct swan_dh *
-find_dh(int group)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(dh_groups); i++) {
-        if (dh_groups[i].group == group) {
-            return &dh_groups[i];
-        }
-    }
-    return NULL;
-}
 
 /* Checks that 's' is a dotted-quad IPv4 address.  A null 's' is an error
  * only if 'required'; 0.0.0.0 is allowed only if 'allow_any'. */
@@ -548,7 +473,7 @@ check_cidrs(const char *what, const char **cidrs, size_t n)
             return value_error(what, s ? s : "", "not an IPv4 CIDR");
         }
 
-        char *normal = xasprintf(IP_FMT"/%u", IP_ARGS(ip), plen);
+        char *normal = xasprintf(IP_FMT "/%u", IP_ARGS(ip), plen);
         bool same = !strcmp(normal, s);
         free(normal);
         if (!same) {
@@ -659,37 +584,36 @@ check_algs(const struct vpn_tunnel_params *p)
     struct {
         const char *what;
         const char *value;
-        const struct swan_alg *algs;
-        size_t n;
+        const struct vpn_catalog_value *algs;
         bool ignored;
     } algs[] = {
         { "ike_encryption", p->ike_encryption,
-          encryptions, ARRAY_SIZE(encryptions), false },
+          vpn_catalog_encryptions, false },
         { "ike_integrity", p->ike_integrity,
-          integrities, ARRAY_SIZE(integrities), false },
+          vpn_catalog_integrities, false },
         { "ipsec_encryption", p->ipsec_encryption,
-          encryptions, ARRAY_SIZE(encryptions), is_ah(p) },
+          vpn_catalog_encryptions, is_ah(p) },
         { "ipsec_integrity", p->ipsec_integrity,
-          integrities, ARRAY_SIZE(integrities), false },
+          vpn_catalog_integrities, false },
         { "dpd_action", p->dpd_action,
-          dpd_actions, ARRAY_SIZE(dpd_actions), false },
+          vpn_catalog_dpd_actions, false },
     };
     for (size_t i = 0; i < ARRAY_SIZE(algs); i++) {
         if (algs[i].ignored) {
             continue;
         } else if (!algs[i].value) {
             return xasprintf("%s: missing", algs[i].what);
-        } else if (!find_alg(algs[i].algs, algs[i].n, algs[i].value)) {
+        } else if (!vpn_catalog_find(algs[i].algs, algs[i].value)) {
             return value_error(algs[i].what, algs[i].value,
                                "unknown value");
         }
     }
 
-    if (!find_dh(p->ike_dh_group)) {
+    if (!vpn_catalog_find_dh(p->ike_dh_group)) {
         return xasprintf("ike_dh_group: unknown Diffie-Hellman group %d",
                          p->ike_dh_group);
     } else if (p->ipsec_pfs_group != VPN_PFS_DISABLED
-               && !find_dh(p->ipsec_pfs_group)) {
+               && !vpn_catalog_find_dh(p->ipsec_pfs_group)) {
         return xasprintf("ipsec_pfs_group: unknown Diffie-Hellman group %d",
                          p->ipsec_pfs_group);
     }
@@ -859,13 +783,13 @@ put_swanctl_proposal(struct ds *ds, const char *encryption,
 {
     if (encryption) {
         ds_put_format(ds, "%s-",
-                      find_alg(encryptions, ARRAY_SIZE(encryptions),
-                               encryption)->strongswan);
+                      vpn_catalog_find(vpn_catalog_encryptions,
+                                       encryption)->strongswan);
     }
-    ds_put_cstr(ds, find_alg(integrities, ARRAY_SIZE(integrities),
-                             integrity)->strongswan);
+    ds_put_cstr(ds, vpn_catalog_find(vpn_catalog_integrities,
+                                     integrity)->strongswan);
     if (group != VPN_PFS_DISABLED) {
-        ds_put_format(ds, "-%s", find_dh(group)->strongswan);
+        ds_put_format(ds, "-%s", vpn_catalog_find_dh(group)->strongswan);
     }
 }
 
@@ -888,8 +812,8 @@ put_swanctl_child(struct ds *ds, const struct vpn_tunnel_params *p,
     ds_put_format(ds, "                rekey_time = %ds\n", rekey);
     ds_put_format(ds, "                life_time = %ds\n", p->ipsec_lifetime);
     ds_put_format(ds, "                dpd_action = %s\n",
-                  find_alg(dpd_actions, ARRAY_SIZE(dpd_actions),
-                           p->dpd_action)->strongswan);
+                  vpn_catalog_find(vpn_catalog_dpd_actions,
+                                   p->dpd_action)->strongswan);
     ds_put_format(ds, "                start_action = %s\n",
                   starts(p, view) ? "start" : "none");
     ds_put_cstr(ds, "            }\n");

@@ -35,6 +35,7 @@
 #include "packets.h"
 #include "unicode.h"
 #include "util.h"
+#include "vpn-catalog.h"
 #include "vpn-params.h"
 
 static char *field_error(const char *field, const char *format, ...)
@@ -49,9 +50,12 @@ static char *check_host_ip(const char *field, const char *s, bool allow_any,
                            ovs_be32 *ip);
 static char *check_fqdn(const char *field, const char *id,
                         const char *name);
+struct vpn_catalog_value;
 static char *check_enum(const char *field, const char *s,
-                        const char *const *values, const char *noun);
-static void put_values(struct ds *, const char *const *values);
+                        const struct vpn_catalog_value *values,
+                        const char *noun);
+static void put_values(struct ds *, const struct vpn_catalog_value *);
+static const struct vpn_catalog_value *enum_values(const char *column);
 static bool is_dh_group(int group);
 static void put_dh_groups(struct ds *, bool with_disabled);
 static char *check_cidrs_disjoint(const struct vpn_tunnel_cidrs *);
@@ -62,21 +66,6 @@ static char *check_tunnel_ike(const struct vpn_tunnel_params *);
 static char *check_tunnel_ipsec(const struct vpn_tunnel_params *);
 static char *check_tunnel_dpd(const struct vpn_tunnel_params *);
 
-/* The schema's enumerations. */
-static const char *const ike_versions[] = { "ikev1", "ikev2", NULL };
-static const char *const ike_modes[] = { "main", "aggressive", NULL };
-static const char *const encryptions[] = {
-    "3des", "aes128", "aes192", "aes256", NULL
-};
-static const char *const integrities[] = { "md5", "sha1", "sha2-256", NULL };
-static const char *const ipsec_protocols[] = { "esp", "ah", NULL };
-static const char *const dpd_actions[] = {
-    "hold", "clear", "restart", NULL
-};
-static const char *const initiators[] = {
-    "bi-directional", "response-only", NULL
-};
-static const int dh_groups[] = { 1, 2, 5, 14, 19, 20, 21, 24, 31 };
 
 /* Names and comments. */
 
@@ -138,7 +127,8 @@ vpn_check_comment(const char *field, const char *comment)
 
 /* Appends the 'n' bytes of 's' to 'out' so that a terminal shows them as
  * they are and no line or escape sequence can be forged: every C0 or C1
- * control character, DEL and a backslash become \uXXXX or \\, as
+ * control character, DEL and a backslash become \u and four hexadecimal
+ * digits, or \\, as
  * the generic "list" of the ctl tools escapes strings (JSON).  Names and
  * comments of the NB rows that tenants write pass through it before they
  * reach an operator's screen or a log. */
@@ -228,7 +218,7 @@ vpn_cidr_parse(const char *field, const char *s, struct vpn_cidr *cidr)
     if (!slash) {
         if (ip_parse(s, &ip)) {
             return value_error(field, s, "is an address, not a CIDR "
-                               "(add a prefix length, e.g. "IP_FMT"/32)",
+                               "(add a prefix length, e.g. "IP_FMT "/32)",
                                IP_ARGS(ip));
         }
         return value_error(field, s, "is not an IPv4 CIDR "
@@ -251,7 +241,7 @@ vpn_cidr_parse(const char *field, const char *s, struct vpn_cidr *cidr)
 
     ovs_be32 mask = be32_prefix_mask(plen);
     if (ip & ~mask) {
-        return value_error(field, s, "has host bits set (use "IP_FMT"/%u)",
+        return value_error(field, s, "has host bits set (use "IP_FMT "/%u)",
                            IP_ARGS(ip & mask), plen);
     }
 
@@ -264,14 +254,14 @@ vpn_cidr_parse(const char *field, const char *s, struct vpn_cidr *cidr)
 void
 vpn_cidr_format(const struct vpn_cidr *cidr, struct ds *ds)
 {
-    ds_put_format(ds, IP_FMT"/%u", IP_ARGS(cidr->ip), cidr->plen);
+    ds_put_format(ds, IP_FMT "/%u", IP_ARGS(cidr->ip), cidr->plen);
 }
 
 /* Returns 'cidr' as a malloc()'d "a.b.c.d/n" string. */
 char *
 vpn_cidr_to_string(const struct vpn_cidr *cidr)
 {
-    return xasprintf(IP_FMT"/%u", IP_ARGS(cidr->ip), cidr->plen);
+    return xasprintf(IP_FMT "/%u", IP_ARGS(cidr->ip), cidr->plen);
 }
 
 /* Returns the netmask of 'cidr'. */
@@ -474,43 +464,43 @@ vpn_id_format_libreswan(const char *id, struct ds *ds)
 char *
 vpn_check_ike_version(const char *field, const char *s)
 {
-    return check_enum(field, s, ike_versions, "value");
+    return check_enum(field, s, enum_values("ike_version"), "value");
 }
 
 char *
 vpn_check_ike_mode(const char *field, const char *s)
 {
-    return check_enum(field, s, ike_modes, "value");
+    return check_enum(field, s, enum_values("ike_mode"), "value");
 }
 
 char *
 vpn_check_encryption(const char *field, const char *s)
 {
-    return check_enum(field, s, encryptions, "algorithm");
+    return check_enum(field, s, enum_values("ike_encryption"), "algorithm");
 }
 
 char *
 vpn_check_integrity(const char *field, const char *s)
 {
-    return check_enum(field, s, integrities, "algorithm");
+    return check_enum(field, s, enum_values("ike_integrity"), "algorithm");
 }
 
 char *
 vpn_check_ipsec_protocol(const char *field, const char *s)
 {
-    return check_enum(field, s, ipsec_protocols, "value");
+    return check_enum(field, s, enum_values("ipsec_protocol"), "value");
 }
 
 char *
 vpn_check_dpd_action(const char *field, const char *s)
 {
-    return check_enum(field, s, dpd_actions, "value");
+    return check_enum(field, s, enum_values("dpd_action"), "value");
 }
 
 char *
 vpn_check_initiator(const char *field, const char *s)
 {
-    return check_enum(field, s, initiators, "value");
+    return check_enum(field, s, enum_values("initiator"), "value");
 }
 
 /* Diffie-Hellman groups. */
@@ -769,7 +759,7 @@ vpn_check_ip_in_subnet(const char *field, ovs_be32 ip,
 {
     struct ds ds = DS_EMPTY_INITIALIZER;
 
-    ds_put_format(&ds, "%s: "IP_FMT" ", field, IP_ARGS(ip));
+    ds_put_format(&ds, "%s: "IP_FMT " ", field, IP_ARGS(ip));
     if (!vpn_cidr_contains_ip(subnet, ip)) {
         ds_put_cstr(&ds, "is not inside ");
         vpn_cidr_format(subnet, &ds);
@@ -1010,16 +1000,14 @@ check_fqdn(const char *field, const char *id, const char *name)
 /* Checks that 's' is one of the null-terminated 'values'; 'noun' says what
  * a value is in the message ("algorithm", "value"). */
 static char *
-check_enum(const char *field, const char *s, const char *const *values,
-           const char *noun)
+check_enum(const char *field, const char *s,
+           const struct vpn_catalog_value *values, const char *noun)
 {
     if (!s) {
         return field_error(field, "must be set");
     }
-    for (const char *const *v = values; *v; v++) {
-        if (!strcmp(s, *v)) {
-            return NULL;
-        }
+    if (vpn_catalog_find(values, s)) {
+        return NULL;
     }
 
     struct ds ds = DS_EMPTY_INITIALIZER;
@@ -1032,38 +1020,37 @@ check_enum(const char *field, const char *s, const char *const *values,
 }
 
 /* Appends the null-terminated 'values' to 'ds', separated by ", ". */
-static void
-put_values(struct ds *ds, const char *const *values)
+/* The values of the catalog's enumerated setting in 'column'. */
+static const struct vpn_catalog_value *
+enum_values(const char *column)
 {
-    for (const char *const *v = values; *v; v++) {
+    return vpn_setting_find(column)->values;
+}
+
+static void
+put_values(struct ds *ds, const struct vpn_catalog_value *values)
+{
+    for (const struct vpn_catalog_value *v = values; v->name; v++) {
         if (v != values) {
             ds_put_cstr(ds, ", ");
         }
-        ds_put_cstr(ds, *v);
+        ds_put_cstr(ds, v->name);
     }
 }
 
 static bool
 is_dh_group(int group)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(dh_groups); i++) {
-        if (group == dh_groups[i]) {
-            return true;
-        }
-    }
-    return false;
+    return vpn_catalog_find_dh(group) != NULL;
 }
 
 /* Appends the DH groups to 'ds', after "disabled" if 'with_disabled'. */
 static void
 put_dh_groups(struct ds *ds, bool with_disabled)
 {
-    if (with_disabled) {
-        ds_put_cstr(ds, "disabled, ");
-    }
-    for (size_t i = 0; i < ARRAY_SIZE(dh_groups); i++) {
-        ds_put_format(ds, "%s%d", i ? ", " : "", dh_groups[i]);
-    }
+    vpn_catalog_put_values(vpn_setting_find(with_disabled
+                                            ? "ipsec_pfs_group"
+                                            : "ike_dh_group"), ", ", ds);
 }
 
 /* Checks that no local CIDR of 'cidrs' overlaps a peer CIDR. */

@@ -12,9 +12,3 @@ northd_ext_ovn_vpn_northd_LDADD = $(OVN_VPN_LDADD)
 man_MANS += northd-ext/ovn-vpn-northd.8
 EXTRA_DIST += northd-ext/ovn-vpn-northd.8.xml
 CLEANFILES += northd-ext/ovn-vpn-northd.8
-northd-ext/ovn-vpn-northd.8: northd-ext/ovn-vpn-northd.8.xml
-	$(AM_V_GEN)$(MKDIR_P) northd-ext && \
-	$(run_python) $(OVSDIR)/build-aux/xml2nroff \
-	    $(srcdir)/northd-ext/ovn-vpn-northd.8.xml -I $(srcdir) -I $(OVSDIR) \
-	    --version=$(VERSION) RUNDIR='$(OVN_RUNDIR)' \
-	    LOGDIR='$(OVN_LOGDIR)' > $@.tmp && mv $@.tmp $@

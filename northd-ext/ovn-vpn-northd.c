@@ -65,7 +65,9 @@ struct northd_state {
 };
 
 static void sync_cfg(struct ovsdb_idl_loop *nb_loop,
-                     struct ovsdb_idl_loop *sb_loop);
+                     struct ovsdb_idl_loop *sb_loop,
+                     struct ovsdb_idl_txn *sb_txn,
+                     const struct vpn_translator *);
 static bool sync_cfg_pending(const struct ovsdb_idl_loop *nb_loop,
                              const struct ovsdb_idl_loop *sb_loop);
 static void add_status_rbac_columns(struct ovsdb_idl *);
@@ -157,19 +159,21 @@ parse_options(int argc, char *argv[])
 static void
 usage(void)
 {
-    printf("\
-%s: OVN VPN translator\n\
-usage: %s [OPTIONS]\n\
-\n\
-Options:\n\
-  --ovnnb-db=DATABASE       connect to ovn-nb database at DATABASE\n\
-                            (default: %s)\n\
-  --ovnsb-db=DATABASE       connect to ovn-sb database at DATABASE\n\
-                            (default: %s)\n\
-  --unixctl=SOCKET          override default control socket name\n\
-  -h, --help                display this help message\n\
-  -V, --version             display version information\n\
-", program_name, program_name, vpn_default_nb_db(), vpn_default_sb_db());
+    printf("%s: OVN VPN translator\n"
+           "usage: %s [OPTIONS]\n"
+           "\n"
+           "Options:\n"
+           "  --ovnnb-db=DATABASE       connect to ovn-nb database at"
+           " DATABASE\n"
+           "                            (default: %s)\n"
+           "  --ovnsb-db=DATABASE       connect to ovn-sb database at"
+           " DATABASE\n"
+           "                            (default: %s)\n"
+           "  --unixctl=SOCKET          override default control socket name\n"
+           "  -h, --help                display this help message\n"
+           "  -V, --version             display version information\n",
+           program_name, program_name, vpn_default_nb_db(),
+           vpn_default_sb_db());
     daemon_usage();
     vlog_usage();
     stream_usage("database", true, true, false);
@@ -225,10 +229,15 @@ main(int argc, char *argv[])
     vpn_translator_add_columns(nb_loop.idl, sb_loop.idl, status_loop.idl);
     add_status_rbac_columns(status_loop.idl);
     /* "ovn-vpnctl --wait": not tracked, since the translator's work does
-     * not depend on it; sb_cfg is only written. */
+     * not depend on it; sb_cfg, hv_cfg and the SB's copy are only
+     * written. */
     ovsdb_idl_add_column(nb_loop.idl, &nbrec_vpn_global_col_nb_cfg);
     ovsdb_idl_add_column(nb_loop.idl, &nbrec_vpn_global_col_sb_cfg);
     ovsdb_idl_omit_alert(nb_loop.idl, &nbrec_vpn_global_col_sb_cfg);
+    ovsdb_idl_add_column(nb_loop.idl, &nbrec_vpn_global_col_hv_cfg);
+    ovsdb_idl_omit_alert(nb_loop.idl, &nbrec_vpn_global_col_hv_cfg);
+    ovsdb_idl_add_column(sb_loop.idl, &sbrec_vpn_sb_global_col_nb_cfg);
+    ovsdb_idl_omit_alert(sb_loop.idl, &sbrec_vpn_sb_global_col_nb_cfg);
     ovsdb_idl_set_lock(sb_loop.idl, VPN_NORTHD_LOCK);
 
     state.tr = vpn_translator_create(nb_loop.idl, sb_loop.idl,
@@ -280,7 +289,7 @@ main(int argc, char *argv[])
 
         if (active && nb_txn && sb_txn) {
             vpn_translator_run(state.tr, nb_txn, sb_txn);
-            sync_cfg(&nb_loop, &sb_loop);
+            sync_cfg(&nb_loop, &sb_loop, sb_txn, state.tr);
         }
         if (active && status_txn) {
             sync_status_rbac(status_loop.idl, status_txn);
@@ -342,17 +351,34 @@ main(int argc, char *argv[])
 /* "ovn-vpnctl --wait", as ovn-northd does for NB_Global's nb_cfg: after a
  * run of the translator on the northbound contents that held
  * VPN_Global's nb_cfg N, once both databases have committed what that run
- * wrote (ovsdb_idl_loop's cur_cfg), sb_cfg becomes N. */
+ * wrote (ovsdb_idl_loop's cur_cfg), sb_cfg becomes N.  The same run writes
+ * N into the SB's VPN_SB_Global, for the agents: once every agent that
+ * hosts a gateway says it has applied N, hv_cfg becomes N
+ * (vpn_translator_hv_cfg()). */
 static void
-sync_cfg(struct ovsdb_idl_loop *nb_loop, struct ovsdb_idl_loop *sb_loop)
+sync_cfg(struct ovsdb_idl_loop *nb_loop, struct ovsdb_idl_loop *sb_loop,
+         struct ovsdb_idl_txn *sb_txn, const struct vpn_translator *tr)
 {
     const struct nbrec_vpn_global *g = nbrec_vpn_global_first(nb_loop->idl);
     if (!g) {
         return;
     }
+    const struct sbrec_vpn_sb_global *sg
+        = sbrec_vpn_sb_global_first(sb_loop->idl);
+    if (!sg) {
+        sg = sbrec_vpn_sb_global_insert(sb_txn);
+    }
+    if (sg->nb_cfg != g->nb_cfg) {
+        sbrec_vpn_sb_global_set_nb_cfg(sg, g->nb_cfg);
+    }
+
     int64_t done = MIN(nb_loop->cur_cfg, sb_loop->cur_cfg);
     if (done > g->sb_cfg) {
         nbrec_vpn_global_set_sb_cfg(g, done);
+    }
+    int64_t hv_cfg = vpn_translator_hv_cfg(tr, MAX(done, g->sb_cfg));
+    if (hv_cfg > g->hv_cfg) {
+        nbrec_vpn_global_set_hv_cfg(g, hv_cfg);
     }
     nb_loop->next_cfg = sb_loop->next_cfg = g->nb_cfg;
 }

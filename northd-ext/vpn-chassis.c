@@ -48,6 +48,7 @@ struct vpn_chassis {
     bool alive;
     struct vpn_caps caps;
     char *seal_key;             /* Its public key for sealing, or NULL. */
+    int64_t nb_cfg;             /* The SB nb_cfg it has applied. */
     struct smap reports;        /* Its ovn-vpn-* keys, as last seen. */
     bool seen;                  /* Mark for sweeping vanished rows. */
 };
@@ -377,6 +378,15 @@ vpn_chassis_seal_key(const struct vpn_chassis_set *set, const char *name)
     return ch ? ch->seal_key : NULL;
 }
 
+/* Returns the SB VPN_SB_Global nb_cfg that chassis 'name''s agent says it
+ * has applied, or 0. */
+int64_t
+vpn_chassis_nb_cfg(const struct vpn_chassis_set *set, const char *name)
+{
+    const struct vpn_chassis *ch = name ? find_chassis(set, name) : NULL;
+    return ch ? ch->nb_cfg : 0;
+}
+
 /* Returns the ovn-vpn-* keys chassis 'name' reported, or NULL. */
 const struct smap *
 vpn_chassis_reports(const struct vpn_chassis_set *set, const char *name)
@@ -511,6 +521,8 @@ update_chassis(struct vpn_chassis_set *set, const char *name,
     } else {
         vpn_caps_destroy(&caps);
     }
+
+    ch->nb_cfg = smap_get_ullong(ids, VPN_REPORT_NB_CFG, 0);
 
     /* A new sealing key: every key sealed to the old one, anew. */
     const char *seal_key = smap_get(ids, VPN_REPORT_SEAL_KEY);

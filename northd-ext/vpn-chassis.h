@@ -37,6 +37,7 @@
  * reports changed (their northbound status must be rewritten). */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "openvswitch/hmap.h"
 #include "sset.h"
@@ -83,6 +84,8 @@ bool vpn_chassis_is_enabled(const struct vpn_chassis_set *,
 #define VPN_CHASSIS_OPT_IN "enable-vpn-gateway"
 const struct vpn_caps *vpn_chassis_caps(const struct vpn_chassis_set *,
                                         const char *name);
+int64_t vpn_chassis_nb_cfg(const struct vpn_chassis_set *,
+                           const char *name);
 const char *vpn_chassis_seal_key(const struct vpn_chassis_set *,
                                  const char *name);
 const struct smap *vpn_chassis_reports(const struct vpn_chassis_set *,

@@ -430,6 +430,23 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
     }
 }
 
+/* Returns what "ovn-vpnctl --wait=hv" waits for: the smallest SB nb_cfg
+ * that the live agents of the chassis that host a gateway have applied,
+ * or 'sb_cfg' if there is none (and never more than 'sb_cfg'). */
+int64_t
+vpn_translator_hv_cfg(const struct vpn_translator *tr, int64_t sb_cfg)
+{
+    int64_t hv_cfg = sb_cfg;
+    const struct sbrec_vpn_gateway *gw;
+    SBREC_VPN_GATEWAY_FOR_EACH (gw, tr->sb) {
+        if (gw->chassis && vpn_chassis_is_alive(&tr->chassis, gw->chassis)) {
+            hv_cfg = MIN(hv_cfg, vpn_chassis_nb_cfg(&tr->chassis,
+                                                    gw->chassis));
+        }
+    }
+    return hv_cfg;
+}
+
 /* Takes in NB VPN_Global's seal_secret, or makes one if the NB has none
  * (creating the row if need be).  A new secret invalidates every
  * commitment: everything is synced again, and every key sealed anew. */
@@ -1033,28 +1050,35 @@ struct switch_used {
     struct hmapx used;
 };
 
+/* The switches whose used addresses were computed, during one run. */
+struct switch_used_cache {
+    struct switch_used **items;
+    size_t n;
+};
+
 /* Returns the addresses of gateway 'gw''s subnet that it may not take: the
  * router's, every port's on its switch but the ports of the gateways being
  * synced ('owners', their UUIDs: their addresses are being chosen now, see
  * choose_internal_ips()), and the fixed internal IPs of the gateways on
- * that switch.  Computed once per switch, in '*cache' ('*n' entries; an
- * hmapx cannot move, hence the pointers). */
+ * that switch.  Computed once per switch, in 'cache' (an hmapx cannot
+ * move, hence the pointers). */
 static const struct hmapx *
 used_addresses(const struct vpn_translator *tr,
                const struct nbrec_vpn_gateway *gw,
                const struct vpn_nb_subnet *subnet, const struct sset *owners,
-               struct switch_used ***cache, size_t *n)
+               struct switch_used_cache *cache)
 {
     const struct nbrec_logical_switch *ls = gw->logical_switch;
-    for (size_t i = 0; i < *n; i++) {
-        if ((*cache)[i]->ls == ls) {
-            return &(*cache)[i]->used;
+    for (size_t i = 0; i < cache->n; i++) {
+        if (cache->items[i]->ls == ls) {
+            return &cache->items[i]->used;
         }
     }
 
-    *cache = xrealloc(*cache, (*n + 1) * sizeof **cache);
+    cache->items = xrealloc(cache->items,
+                            (cache->n + 1) * sizeof *cache->items);
     struct switch_used *su = xmalloc(sizeof *su);
-    (*cache)[(*n)++] = su;
+    cache->items[cache->n++] = su;
     su->ls = ls;
     hmapx_init(&su->used);
     hmapx_add(&su->used, (void *) (uintptr_t) ntohl(subnet->router_ip));
@@ -1119,8 +1143,7 @@ choose_internal_ips(struct vpn_translator *tr,
                  UUID_ARGS(&gws[i]->header_.uuid));
         sset_add(&owners, uuid_s);
     }
-    struct switch_used **cache = NULL;
-    size_t n_cache = 0;
+    struct switch_used_cache cache = { NULL, 0 };
     struct hmapx claimed = HMAPX_INITIALIZER(&claimed);
     bool *pending = xcalloc(MAX(n, 1), sizeof *pending);
 
@@ -1147,8 +1170,7 @@ choose_internal_ips(struct vpn_translator *tr,
             ovs_be32 current = port_ip(lookup_lsp(tr, name));
             free(name);
             const struct hmapx *used = used_addresses(tr, gw, &g->subnet,
-                                                      &owners, &cache,
-                                                      &n_cache);
+                                                      &owners, &cache);
             void *key = (void *) (uintptr_t) ntohl(current);
             if (current && vpn_cidr_contains_ip(&g->subnet.cidr, current)
                 && !hmapx_contains(used, key)
@@ -1169,7 +1191,7 @@ choose_internal_ips(struct vpn_translator *tr,
         const struct nbrec_vpn_gateway *gw = gws[i];
         struct nd_gateway *g = get_gateway(tr, gw);
         const struct hmapx *used = used_addresses(tr, gw, &g->subnet,
-                                                  &owners, &cache, &n_cache);
+                                                  &owners, &cache);
         uint32_t net = ntohl(g->subnet.cidr.ip);
         uint32_t size = g->subnet.cidr.plen >= 31 ? 0
                         : UINT32_C(1) << (32 - g->subnet.cidr.plen);
@@ -1192,11 +1214,11 @@ choose_internal_ips(struct vpn_translator *tr,
         }
     }
 
-    for (size_t i = 0; i < n_cache; i++) {
-        hmapx_destroy(&cache[i]->used);
-        free(cache[i]);
+    for (size_t i = 0; i < cache.n; i++) {
+        hmapx_destroy(&cache.items[i]->used);
+        free(cache.items[i]);
     }
-    free(cache);
+    free(cache.items);
     free(pending);
     hmapx_destroy(&claimed);
     sset_destroy(&owners);

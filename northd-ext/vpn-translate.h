@@ -43,6 +43,7 @@
  * give the same rows. */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct ds;
 struct ovsdb_idl;
@@ -62,5 +63,6 @@ void vpn_translator_run(struct vpn_translator *,
 void vpn_translator_wait(const struct vpn_translator *);
 void vpn_translator_force_recompute(struct vpn_translator *);
 void vpn_translator_get_status(const struct vpn_translator *, struct ds *);
+int64_t vpn_translator_hv_cfg(const struct vpn_translator *, int64_t sb_cfg);
 
 #endif /* vpn-translate.h */

@@ -14,6 +14,7 @@ TESTSUITE_AT = \
 	tests/schema.at \
 	tests/vpn-validate.at \
 	tests/vpn-seal.at \
+	tests/vpn-catalog.at \
 	tests/vpn-swan-status.at \
 	tests/vpn-swan-conf.at \
 	tests/sandbox.at \
@@ -73,7 +74,7 @@ check-soak: tests/atconfig tests/atlocal $(TESTSUITE) all $(check_PROGRAMS) \
 	$(SHELL) '$(srcdir)/tests/check-soak.sh' '$(abs_top_srcdir)/tests/testsuite' \
 	    '$(abs_top_builddir)' '$(AUTOTEST_PATH)' tests/soak \
 	    '$(SOAK_RUNS)' '$(SOAK_HOGS)'
-EXTRA_DIST += tests/check-soak.sh
+EXTRA_DIST += tests/check-soak.sh tests/check-catalog.py
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || \
@@ -99,7 +100,11 @@ tests_test_vpn_swan_conf_LDADD = $(OVN_VPN_LDADD)
 
 check_PROGRAMS += tests/test-vpn-plumb
 tests_test_vpn_plumb_SOURCES = tests/test-vpn-plumb.c
-tests_test_vpn_plumb_LDADD = $(OVN_VPN_CHASSIS_LDADD)
+tests_test_vpn_plumb_LDADD = $(OVN_VPN_PLUMB_LDADD)
+
+check_PROGRAMS += tests/test-vpn-catalog
+tests_test_vpn_catalog_SOURCES = tests/test-vpn-catalog.c
+tests_test_vpn_catalog_LDADD = $(OVN_VPN_LDADD)
 
 check_PROGRAMS += tests/test-vpn-seal
 tests_test_vpn_seal_SOURCES = tests/test-vpn-seal.c
@@ -111,10 +116,10 @@ tests_test_vpn_collide_LDADD = $(OVN_VPN_LDADD)
 
 check_PROGRAMS += tests/test-vpn-pluto
 tests_test_vpn_pluto_SOURCES = tests/test-vpn-pluto.c
-tests_test_vpn_pluto_LDADD = ipsec-agent/libvpnpluto.a $(OVN_VPN_LDADD)
+tests_test_vpn_pluto_LDADD = ipsec-agent/libvpnagent.a $(OVN_VPN_LDADD)
 
 # The status benchmark's simulated chassis (tests/bench-status.sh); built
 # with the tests so that it keeps compiling.
 check_PROGRAMS += tests/vpn-status-sim
 tests_vpn_status_sim_SOURCES = tests/vpn-status-sim.c
-tests_vpn_status_sim_LDADD = ipsec-agent/libvpnpluto.a $(OVN_VPN_LDADD)
+tests_vpn_status_sim_LDADD = ipsec-agent/libvpnagent.a $(OVN_VPN_LDADD)

@@ -1121,7 +1121,8 @@ fx_flush_sa(struct fx_sock *s, const struct nlmsghdr *req)
     char proto[16];
 
     size_t n = 0;
-    for (size_t i = 0; i < fx_n_sas; ) {
+    size_t i = 0;
+    while (i < fx_n_sas) {
         if (!f.proto || f.proto == IPSEC_PROTO_ANY
             || fx_sas[i].info.id.proto == f.proto) {
             fx_sa_remove(&fx_sas[i]);

@@ -348,7 +348,8 @@ cmd_apply(int argc, char *argv[])
     struct vpn_plumb_stats stats = { 0, 0, 0 };
     int status = 0;
 
-    for (int start = 0; start <= argc; ) {
+    int start = 0;
+    while (start <= argc) {
         int end = start;
         while (end < argc && strcmp(argv[end], "then")) {
             end++;

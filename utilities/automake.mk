@@ -26,14 +26,7 @@ bin_PROGRAMS += utilities/ovn-vpnctl
 utilities_ovn_vpnctl_SOURCES = utilities/ovn-vpnctl.c
 utilities_ovn_vpnctl_LDADD = $(OVN_VPN_LDADD)
 
-# Manual page, rendered from XML as OVN renders its own, with OVS's
-# xml2nroff (which also finds OVS's shared lib/*.xml sections).
+# Manual page (the rule for every program's is in Makefile.am).
 man_MANS += utilities/ovn-vpnctl.8
 EXTRA_DIST += utilities/ovn-vpnctl.8.xml
 CLEANFILES += utilities/ovn-vpnctl.8
-utilities/ovn-vpnctl.8: utilities/ovn-vpnctl.8.xml
-	$(AM_V_GEN)$(MKDIR_P) utilities && \
-	$(run_python) $(OVSDIR)/build-aux/xml2nroff \
-	    $(srcdir)/utilities/ovn-vpnctl.8.xml -I $(srcdir) -I $(OVSDIR) \
-	    --version=$(VERSION) RUNDIR='$(OVN_RUNDIR)' \
-	    LOGDIR='$(OVN_LOGDIR)' > $@.tmp && mv $@.tmp $@

@@ -55,6 +55,7 @@
 #include "table.h"
 #include "timeval.h"
 #include "util.h"
+#include "vpn-catalog.h"
 #include "vpn-dirs.h"
 #include "vpn-nb.h"
 #include "vpn-params.h"
@@ -96,6 +97,7 @@ static int leader_only = true;
 enum vpnctl_wait_type {
     VPNCTL_WAIT_NONE,           /* Do not wait. */
     VPNCTL_WAIT_SB,             /* Until ovn-vpn-northd has written SB. */
+    VPNCTL_WAIT_HV,             /* Until the agents have applied it too. */
 };
 static enum vpnctl_wait_type wait_type = VPNCTL_WAIT_NONE;
 static bool force_wait;
@@ -164,6 +166,7 @@ main(int argc, char *argv[])
     if (wait_type != VPNCTL_WAIT_NONE) {
         ovsdb_idl_add_column(idl, &nbrec_vpn_global_col_nb_cfg);
         ovsdb_idl_add_column(idl, &nbrec_vpn_global_col_sb_cfg);
+        ovsdb_idl_add_column(idl, &nbrec_vpn_global_col_hv_cfg);
     }
 
     /* As in ovn-nbctl: there is no point in trying to commit more than
@@ -386,8 +389,11 @@ parse_options(int argc, char *argv[], struct shash *local_options)
                 wait_type = VPNCTL_WAIT_NONE;
             } else if (!strcmp(optarg, "sb")) {
                 wait_type = VPNCTL_WAIT_SB;
+            } else if (!strcmp(optarg, "hv")) {
+                wait_type = VPNCTL_WAIT_HV;
             } else {
-                ctl_fatal("argument to --wait must be \"none\" or \"sb\"");
+                ctl_fatal("argument to --wait must be \"none\", \"sb\" or "
+                          "\"hv\"");
             }
             break;
 
@@ -486,97 +492,169 @@ parse_options(int argc, char *argv[], struct shash *local_options)
     free(options);
 }
 
+/* Appends 'word' to 's', whose current line starts at '*line', wrapping
+ * before column 79 with an indent of two spaces. */
+static void
+put_usage_word(struct ds *s, size_t *line, const char *word)
+{
+    if (s->length - *line + 1 + strlen(word) > 79) {
+        ds_put_cstr(s, "\n ");
+        *line = s->length - 1;
+    }
+    ds_put_format(s, " %s", word);
+}
+
+/* Returns, for usage(), the options of the settings of the catalog
+ * (vpn-catalog.h), with the values each takes, by group. */
+static char *
+settings_usage(void)
+{
+    static const struct {
+        const char *group;
+        const char *extra[2];   /* Options that are no catalog setting. */
+    } groups[] = {
+        { "IKE", { "--local-id=IP|FQDN", "--peer-id=IP|FQDN" } },
+        { "IPsec", { NULL, NULL } },
+        { "Other", { "--comment=TEXT", NULL } },
+    };
+    struct ds s = DS_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
+        size_t line = s.length;
+        ds_put_format(&s, "%s options:", groups[i].group);
+        for (size_t j = 0; j < vpn_n_settings; j++) {
+            const struct vpn_setting *setting = &vpn_settings[j];
+            if (strcmp(setting->group, groups[i].group)) {
+                continue;
+            }
+            struct ds word = DS_EMPTY_INITIALIZER;
+            ds_put_format(&word, "%s=", setting->option);
+            vpn_catalog_put_values(setting, "|", &word);
+            if (setting->esp_only) {
+                ds_put_cstr(&word, "|none");
+            }
+            put_usage_word(&s, &line, ds_cstr(&word));
+            ds_destroy(&word);
+        }
+        for (size_t j = 0; j < ARRAY_SIZE(groups[i].extra); j++) {
+            if (groups[i].extra[j]) {
+                put_usage_word(&s, &line, groups[i].extra[j]);
+            }
+        }
+        ds_put_char(&s, '\n');
+    }
+    return ds_steal_cstr(&s);
+}
+
 static void
 usage(void)
 {
-    printf("\
-%s: OVN VPN management utility\n\
-\n\
-usage: %s [OPTIONS] COMMAND [ARG...]\n\
-\n\
-Command options come before the command's name, as in ovn-nbctl.\n\
-\n\
-VPN gateway commands:\n\
-  [--may-exist] [--internal-ip=IP] [--chassis=CH[:PRIO],...] [--comment=TEXT]\n\
-  vpn-gateway-add NAME ROUTER SWITCH PUBLIC_IP\n\
-                              create a VPN gateway in VPC ROUTER on SWITCH\n\
-  [--if-exists] vpn-gateway-del NAME...\n\
-                              delete gateways (refused while tunnels use them)\n\
-  vpn-gateway-list            list gateways\n\
-  vpn-gateway-show [NAME]     show one or every gateway\n\
-  [--name=NEW] [--comment=TEXT] [--chassis=CH[:PRIO],...] [--internal-ip=IP]\n\
-  vpn-gateway-set NAME        change a gateway\n\
-\n\
-Peer gateway commands:\n\
-  [--may-exist] [--comment=TEXT] vpn-peer-add NAME IP\n\
-                              create a peer gateway (IP 0.0.0.0: any address)\n\
-  [--if-exists] vpn-peer-del NAME...\n\
-                              delete peers (refused while tunnels use them)\n\
-  vpn-peer-list               list peer gateways\n\
-  [--name=NEW] [--ip=IP] [--comment=TEXT] vpn-peer-set NAME\n\
-                              change a peer gateway\n\
-\n\
-Tunnel commands:\n\
-  --local-cidrs=CIDR,... --peer-cidrs=CIDR,... --psk-file=FILE|--psk=KEY\n\
-  [IKE OPTIONS] [IPSEC OPTIONS] [OTHER OPTIONS] [--may-exist]\n\
-  vpn-tunnel-add NAME GATEWAY PEER\n\
-                              create a tunnel (defaults as documented)\n\
-  [--if-exists] vpn-tunnel-del NAME...\n\
-                              delete tunnels\n\
-  vpn-tunnel-list             list tunnels with their status\n\
-  [--show-secrets] vpn-tunnel-show NAME\n\
-                              show every setting, status and counter\n\
-  [--local-cidrs=CIDR,...] [--peer-cidrs=CIDR,...] vpn-tunnel-set-cidrs NAME\n\
-  [IKE OPTIONS] vpn-tunnel-set-ike NAME\n\
-  [IPSEC OPTIONS] vpn-tunnel-set-ipsec NAME\n\
-  [--name=NEW] [--comment=TEXT] [--psk=KEY|--psk-file=FILE] [OTHER OPTIONS]\n\
-  vpn-tunnel-set NAME         change a tunnel\n\
-  [--peer-view] [--config-format=libreswan|strongswan] [--show-secrets]\n\
-  vpn-tunnel-config NAME      print the tunnel's configuration, from this\n\
-                              platform's view or the remote device's\n\
-  vpn-tunnel-wait NAME STATE  wait (see --timeout) until the tunnel's\n\
-                              connection is STATE (connecting, connected,\n\
-                              phase1-failed, phase2-failed)\n\
-\n\
-Synchronization command (use with --wait=sb):\n\
-  sync                        wait until ovn-vpn-northd has acted on\n\
-                              earlier changes\n\
-\n\
-IKE options: --ike-version=ikev1|ikev2 --ike-mode=main|aggressive\n\
-  --ike-encryption=3des|aes128|aes192|aes256 --ike-integrity=md5|sha1|sha2-256\n\
-  --ike-dh-group=1|2|5|14|19|20|21|24|31 --ike-lifetime=3600..86400\n\
-  --local-id=IP|FQDN --peer-id=IP|FQDN\n\
-IPsec options: --ipsec-protocol=esp|ah --ipsec-encryption=ALG|none\n\
-  --ipsec-integrity=ALG --pfs=disabled|GROUP --ipsec-lifetime=3600..86400\n\
-Other options: --dpd-action=hold|clear|restart --dpd-delay=SECS\n\
-  --dpd-timeout=SECS --initiator=bi-directional|response-only --comment=TEXT\n\
-\n\
---psk=KEY puts the key on the command line, where other users of the\n\
-machine can see it; prefer --psk-file=FILE (FILE \"-\" reads stdin).\n\
-\n\
-%s\
-%s\
-\n\
-Options:\n\
-  --db=DATABASE               connect to DATABASE\n\
-                              (default: %s)\n\
-  --no-leader-only            accept any cluster member, not just the leader\n\
-  -t, --timeout=SECS          wait at most SECS seconds\n\
-  --dry-run                   do not commit changes to database\n\
-  --wait=none|sb              wait (or not) for ovn-vpn-northd to act\n\
-                              on the change (default: none)\n\
-  --no-wait                   same as --wait=none\n\
-  --oneline                   print exactly one line of output per command\n",
-           program_name, program_name, ctl_get_db_cmd_usage(),
+    char *settings = settings_usage();
+    printf("%s: OVN VPN management utility\n"
+           "\n"
+           "usage: %s [OPTIONS] COMMAND [ARG...]\n"
+           "\n"
+           "Command options come before the command's name, as in ovn-nbctl.\n"
+           "\n"
+           "VPN gateway commands:\n"
+           "  [--may-exist] [--internal-ip=IP] [--chassis=CH[:PRIO],...]"
+           " [--comment=TEXT]\n"
+           "  vpn-gateway-add NAME ROUTER SWITCH PUBLIC_IP\n"
+           "                              create a VPN gateway in VPC ROUTER"
+           " on SWITCH\n"
+           "  [--if-exists] vpn-gateway-del NAME...\n"
+           "                              delete gateways (refused while"
+           " tunnels use them)\n"
+           "  vpn-gateway-list            list gateways\n"
+           "  vpn-gateway-show [NAME]     show one or every gateway\n"
+           "  [--name=NEW] [--comment=TEXT] [--chassis=CH[:PRIO],...]"
+           " [--internal-ip=IP]\n"
+           "  vpn-gateway-set NAME        change a gateway\n"
+           "\n"
+           "Peer gateway commands:\n"
+           "  [--may-exist] [--comment=TEXT] vpn-peer-add NAME IP\n"
+           "                              create a peer gateway (IP 0.0.0.0:"
+           " any address)\n"
+           "  [--if-exists] vpn-peer-del NAME...\n"
+           "                              delete peers (refused while tunnels"
+           " use them)\n"
+           "  vpn-peer-list               list peer gateways\n"
+           "  [--name=NEW] [--ip=IP] [--comment=TEXT] vpn-peer-set NAME\n"
+           "                              change a peer gateway\n"
+           "\n"
+           "Tunnel commands:\n"
+           "  --local-cidrs=CIDR,... --peer-cidrs=CIDR,..."
+           " --psk-file=FILE|--psk=KEY\n"
+           "  [IKE OPTIONS] [IPSEC OPTIONS] [OTHER OPTIONS] [--may-exist]\n"
+           "  vpn-tunnel-add NAME GATEWAY PEER\n"
+           "                              create a tunnel (defaults as"
+           " documented)\n"
+           "  [--if-exists] vpn-tunnel-del NAME...\n"
+           "                              delete tunnels\n"
+           "  vpn-tunnel-list             list tunnels with their status\n"
+           "  [--show-secrets] vpn-tunnel-show NAME\n"
+           "                              show every setting, status and"
+           " counter\n"
+           "  [--local-cidrs=CIDR,...] [--peer-cidrs=CIDR,...]"
+           " vpn-tunnel-set-cidrs NAME\n"
+           "  [IKE OPTIONS] vpn-tunnel-set-ike NAME\n"
+           "  [IPSEC OPTIONS] vpn-tunnel-set-ipsec NAME\n"
+           "  [--name=NEW] [--comment=TEXT] [--psk=KEY|--psk-file=FILE]"
+           " [OTHER OPTIONS]\n"
+           "  vpn-tunnel-set NAME         change a tunnel\n"
+           "  [--peer-view] [--config-format=libreswan|strongswan]"
+           " [--show-secrets]\n"
+           "  vpn-tunnel-config NAME      print the tunnel's configuration,"
+           " from this\n"
+           "                              platform's view or the remote"
+           " device's\n"
+           "  vpn-tunnel-wait NAME STATE  wait (see --timeout) until the"
+           " tunnel's\n"
+           "                              connection is STATE (connecting,"
+           " connected,\n"
+           "                              phase1-failed, phase2-failed)\n"
+           "\n"
+           "Synchronization command (use with --wait=sb or --wait=hv):\n"
+           "  sync                        wait until ovn-vpn-northd has acted"
+           " on\n"
+           "                              earlier changes\n"
+           "\n"
+           "%s"
+           "\n"
+           "--psk=KEY puts the key on the command line, where other users of"
+           " the\n"
+           "machine can see it; prefer --psk-file=FILE (FILE \"-\" reads"
+           " stdin).\n"
+           "\n"
+           "%s"
+           "%s"
+           "\n"
+           "Options:\n"
+           "  --db=DATABASE               connect to DATABASE\n"
+           "                              (default: %s)\n"
+           "  --no-leader-only            accept any cluster member, not just"
+           " the leader\n"
+           "  -t, --timeout=SECS          wait at most SECS seconds\n"
+           "  --dry-run                   do not commit changes to database\n"
+           "  --wait=none|sb|hv           wait (or not) for ovn-vpn-northd to"
+           " act\n"
+           "                              on the change (sb), and for the"
+           " agents\n"
+           "                              to apply it (hv) (default: none)\n"
+           "  --no-wait                   same as --wait=none\n"
+           "  --oneline                   print exactly one line of output"
+           " per command\n",
+           program_name, program_name, settings,
+           ctl_get_db_cmd_usage(),
            ctl_list_db_tables_usage(), vpn_default_nb_db());
+    free(settings);
     table_usage();
     vlog_usage();
-    printf("\
-  --no-syslog             equivalent to --verbose=vpnctl:syslog:warn\n");
-    printf("\n\
-Other options:\n\
-  -h, --help                  display this help message\n\
-  -V, --version               display version information\n");
+    printf("  --no-syslog             equivalent to"
+           " --verbose=vpnctl:syslog:warn\n");
+    printf("\n"
+           "Other options:\n"
+           "  -h, --help                  display this help message\n"
+           "  -V, --version               display version information\n");
     stream_usage("database", true, true, true);
     exit(EXIT_SUCCESS);
 }
@@ -1557,8 +1635,8 @@ apply_ipsec_options(struct ctl_context *ctx,
         /* AH does not encrypt: switching to AH clears the encryption. */
         nbrec_vpn_tunnel_set_ipsec_encryption(t, NULL);
     } else if (proto && !t->ipsec_encryption) {
-        nbrec_vpn_tunnel_set_ipsec_encryption(t,
-                                              VPN_DEFAULT_IPSEC_ENCRYPTION);
+        nbrec_vpn_tunnel_set_ipsec_encryption(
+            t, vpn_setting_find("ipsec_encryption")->default_string);
     }
     const char *pfs = shash_find_data(&ctx->options, "--pfs");
     if (pfs) {
@@ -1874,7 +1952,8 @@ cmd_vpn_tunnel_set_ike(struct ctl_context *ctx)
             /* The mode applies to IKEv1 only. */
             nbrec_vpn_tunnel_set_ike_mode(t, NULL);
         } else if (version && !strcmp(version, "ikev1") && !t->ike_mode) {
-            nbrec_vpn_tunnel_set_ike_mode(t, VPN_DEFAULT_IKE_MODE);
+            nbrec_vpn_tunnel_set_ike_mode(
+                t, vpn_setting_find("ike_mode")->default_string);
         }
         check_tunnel(ctx, t);
     }
@@ -2241,15 +2320,17 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
     ovsdb_idl_txn_destroy(txn);
     the_idl_txn = NULL;
 
-    /* --wait: until ovn-vpn-northd has acted on the change (--timeout
-     * bounds it).  A reconnection, to another member of a cluster say,
-     * changes nothing: sb_cfg only grows. */
+    /* --wait: until ovn-vpn-northd has acted on the change, and with
+     * --wait=hv until every agent that hosts a gateway has applied it
+     * (--timeout bounds it).  A reconnection, to another member of a
+     * cluster say, changes nothing: sb_cfg and hv_cfg only grow. */
     if (next_cfg > 0) {
         ovsdb_idl_enable_reconnect(idl);
         for (;;) {
             ovsdb_idl_run(idl);
             const struct nbrec_vpn_global *g = nbrec_vpn_global_first(idl);
-            if (g && g->sb_cfg >= next_cfg) {
+            if (g && (wait_type == VPNCTL_WAIT_HV ? g->hv_cfg : g->sb_cfg)
+                     >= next_cfg) {
                 break;
             }
             ovsdb_idl_wait(idl);
