@@ -7,7 +7,11 @@ noinst_LIBRARIES += controller-ext/libvpnplumb.a
 
 controller_ext_libvpnplumb_a_SOURCES = \
 	controller-ext/vpn-plumb.c \
-	controller-ext/vpn-plumb.h
+	controller-ext/vpn-plumb.h \
+	controller-ext/vpn-plumb-kernel.c \
+	controller-ext/vpn-plumb-ovs.c \
+	controller-ext/vpn-plumb-private.h \
+	controller-ext/vpn-plumb-state.c
 
 OVN_VPN_PLUMB_LDADD = controller-ext/libvpnplumb.a $(OVN_VPN_LDADD)
 

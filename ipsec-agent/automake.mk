@@ -11,6 +11,12 @@ ipsec_agent_libvpnagent_a_SOURCES = \
 	ipsec-agent/vpn-keyring.h \
 	ipsec-agent/vpn-pluto.c \
 	ipsec-agent/vpn-pluto.h \
+	ipsec-agent/vpn-pluto-caps.c \
+	ipsec-agent/vpn-pluto-conns.c \
+	ipsec-agent/vpn-pluto-poll.c \
+	ipsec-agent/vpn-pluto-private.h \
+	ipsec-agent/vpn-pluto-process.c \
+	ipsec-agent/vpn-pluto-util.c \
 	ipsec-agent/vpn-reporter.c \
 	ipsec-agent/vpn-reporter.h
 

@@ -27,7 +27,12 @@
  * the SB and no stock OVN daemon reads.  Where the SB servers do not
  * serve it (a deployment not yet given one), the reports go where they
  * went before, to the chassis's Chassis_Private row, at the cost of a
- * full recompute of ovn-northd for each write. */
+ * full recompute of ovn-northd for each write.
+ *
+ * The daemon's parts live in their own modules (vpn-beat, vpn-keyring,
+ * vpn-pluto*, vpn-reporter, controller-ext/vpn-plumb*); what is left here,
+ * about 1,200 lines, is the main loop and the glue between the SB and
+ * those modules, which all work on this file's "struct agent". */
 
 #include <config.h>
 

@@ -17,7 +17,10 @@
 /* The rules that user input to ovn-vpn must follow, in one place: names,
  * IPv4 addresses and CIDRs, pre-shared keys, IKE identities, the schema's
  * enumerations and ranges, the combinations of a tunnel's settings, and
- * helpers for the rules that need other rows (see vpn-validate.h). */
+ * helpers for the rules that need other rows (see vpn-validate.h).
+ *
+ * It is one file of about 1,200 lines on purpose: it is the one place
+ * where a rule lives, and each rule is short. */
 
 #include <config.h>
 

@@ -23,7 +23,12 @@ utilities/ovn-vpn-ctl: utilities/ovn-vpn-ctl.in Makefile
 	mv $@.tmp $@
 
 bin_PROGRAMS += utilities/ovn-vpnctl
-utilities_ovn_vpnctl_SOURCES = utilities/ovn-vpnctl.c
+utilities_ovn_vpnctl_SOURCES = \
+	utilities/ovn-vpnctl.c \
+	utilities/vpnctl-gateway.c \
+	utilities/vpnctl-rows.c \
+	utilities/vpnctl-tunnel.c \
+	utilities/vpnctl.h
 utilities_ovn_vpnctl_LDADD = $(OVN_VPN_LDADD)
 
 # Manual page (the rule for every program's is in Makefile.am).

@@ -1,0 +1,365 @@
+/*
+ * Copyright (c) 2026 The ovn-vpn authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The NB status of gateways and tunnels, for the translator (see
+ * vpn-translate-private.h), from the agents' reports: states at once,
+ * traffic counters at most every VPN_NB_COUNTER_MSEC. */
+
+#include <config.h>
+
+#include <string.h>
+
+#include "hash.h"
+#include "hmapx.h"
+#include "lib/ovn-vpn-nb-idl.h"
+#include "lib/ovn-vpn-sb-idl.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/util.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "packets.h"
+#include "smap.h"
+#include "sset.h"
+#include "timeval.h"
+#include "util.h"
+#include "uuid.h"
+#include "vpn-chassis.h"
+#include "vpn-nb.h"
+#include "vpn-params.h"
+#include "vpn-report.h"
+#include "vpn-seal.h"
+#include "vpn-validate.h"
+
+#include "vpn-translate-private.h"
+
+VLOG_DEFINE_THIS_MODULE(vpn_translate_status);
+
+static void tr_sync_connected_tunnel(struct vpn_translator *tr,
+                                     const struct nbrec_vpn_tunnel *t,
+                                     struct nd_tunnel *nt,
+                                     const struct nd_gateway *g);
+
+void
+tr_set_status(const struct smap *old, struct smap *new,
+              void (*setter)(const void *, const struct smap *),
+              const void *row)
+{
+    if (!smap_equal(old, new)) {
+        setter(row, new);
+    }
+}
+
+void
+tr_gateway_set_status(const void *row, const struct smap *status)
+{
+    nbrec_vpn_gateway_set_status(row, status);
+}
+
+/* The status keys that move with every packet. */
+static bool
+tr_is_counter_key(const char *key)
+{
+    return (!strcmp(key, "bytes_in") || !strcmp(key, "bytes_out")
+            || !strcmp(key, "packets_in") || !strcmp(key, "packets_out"));
+}
+
+/* Returns true if 'a' and 'b' differ in counter keys only. */
+static bool
+tr_only_counters_differ(const struct smap *a, const struct smap *b)
+{
+    const struct smap_node *node;
+    SMAP_FOR_EACH (node, a) {
+        const char *value = smap_get(b, node->key);
+        if (!tr_is_counter_key(node->key)
+            && (!value || strcmp(value, node->value))) {
+            return false;
+        }
+    }
+    SMAP_FOR_EACH (node, b) {
+        if (!tr_is_counter_key(node->key) && !smap_get(a, node->key)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Writes tunnel 't''s NB status if it changed: at once if anything but its
+ * counters changed, otherwise at most every VPN_NB_COUNTER_MSEC.  With
+ * thousands of busy tunnels, counters written as often as agents report
+ * them kept the NB's server busy (a quarter of a core for 10,000 tunnels)
+ * and every state change waited behind them. */
+void
+tr_write_tunnel_status(struct vpn_translator *tr,
+                       const struct nbrec_vpn_tunnel *t, struct nd_tunnel *nt,
+                       const struct smap *status)
+{
+    if (smap_equal(&t->status, status)) {
+        return;
+    }
+    /* Tunnels written together (by a full sync, say) are spread over the
+     * second half of the interval by their names, so that their counters
+     * do not all reach the NB in one burst that state changes wait
+     * behind. */
+    long long int now = time_msec();
+    long long int due = (nt->status_written + VPN_NB_COUNTER_MSEC / 2
+                         + hash_string(t->name, 0) % (VPN_NB_COUNTER_MSEC
+                                                      / 2));
+    /* Whole seconds: the deferred tunnels are looked at once per second
+     * at most (vpn_translator_run()). */
+    due = (due / 1000 + 1) * 1000;
+    if (now < due && tr_only_counters_differ(&t->status, status)) {
+        shash_replace_nocopy(&tr->deferred_counters, xstrdup(t->name),
+                             (void *) (intptr_t) (due / 1000));
+        tr->next_counter_flush = MIN(tr->next_counter_flush, due);
+        return;
+    }
+    nbrec_vpn_tunnel_set_status(t, status);
+    nt->status_written = now;
+}
+
+/* Fills 'status' with a tunnel's status. */
+void
+tr_tunnel_status(const struct vpn_translator *tr,
+                 const struct nbrec_vpn_tunnel *t, const struct nd_tunnel *nt,
+                 const struct nd_gateway *g, struct smap *status)
+{
+    if (nt->error) {
+        smap_add(status, "state", "error");
+        smap_add(status, "reason", nt->error);
+        return;
+    }
+    if (!g->chassis) {
+        smap_add(status, "state", "creating");
+        smap_add_format(status, "reason", "gateway: %s",
+                        tr_unplaced_reason(t->gateway));
+        smap_add(status, "connection", "connecting");
+        return;
+    }
+    smap_add(status, "chassis", g->chassis);
+
+    /* Without its agent's public key, no chassis gets the key. */
+    const char *warning = nt->warning;
+    char *no_key = NULL;
+    if (!warning && !vpn_chassis_seal_key(&tr->chassis, g->chassis)) {
+        warning = no_key = xasprintf("chassis %s: its agent published no "
+                                     "key to seal the pre-shared key to "
+                                     "(ovn-vpn-seal-key)", g->chassis);
+    }
+
+    const struct smap *reports = vpn_chassis_reports(&tr->chassis,
+                                                     g->chassis);
+    char *key = xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s", t->name);
+    const char *value = reports ? smap_get(reports, key) : NULL;
+    free(key);
+    struct vpn_tunnel_report r;
+    if (!value || !vpn_report_tunnel_parse(value, &r)) {
+        smap_add(status, "state", "creating");
+        smap_add(status, "connection", "connecting");
+        if (warning) {
+            smap_add(status, "reason", warning);
+        }
+        free(no_key);
+        return;
+    }
+    smap_add(status, "state",
+             r.generation == nt->generation ? "running" : "creating");
+    if (warning) {
+        smap_add(status, "reason", warning);
+    }
+    free(no_key);
+    smap_add(status, "connection", r.connection);
+    if (r.reason[0]) {
+        smap_add(status, "connection_reason", r.reason);
+    }
+    smap_add_format(status, "connection_changed", "%lld", r.changed);
+    const struct {
+        const char *key;
+        int64_t value;
+    } counters[] = {
+        { "bytes_in", r.bytes_in }, { "bytes_out", r.bytes_out },
+        { "packets_in", r.packets_in }, { "packets_out", r.packets_out },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
+        if (counters[i].value >= 0) {
+            smap_add_format(status, counters[i].key, "%"PRId64,
+                            counters[i].value);
+        }
+    }
+    vpn_report_tunnel_destroy(&r);
+}
+
+/* Fills 'status' with a gateway's status. */
+void
+tr_gateway_status(const struct vpn_translator *tr,
+                  const struct nbrec_vpn_gateway *gw,
+                  const struct nd_gateway *g,
+                  struct smap *status)
+{
+    if (g->error) {
+        smap_add(status, "state", "error");
+        smap_add(status, "reason", g->error);
+        return;
+    }
+    char ip_s[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &g->internal_ip, ip_s, sizeof ip_s);
+    char *lsp = tr_lsp_name(&g->uuid);
+    smap_add(status, "logical_port", lsp);
+    free(lsp);
+    smap_add(status, "internal_ip", ip_s);
+    smap_add_format(status, "mac", ETH_ADDR_FMT, ETH_ADDR_ARGS(g->mac));
+    if (!g->chassis) {
+        smap_add(status, "state", "creating");
+        smap_add_format(status, "reason", "chassis: %s",
+                        tr_unplaced_reason(gw));
+        return;
+    }
+    smap_add(status, "chassis", g->chassis);
+
+    const struct smap *reports = vpn_chassis_reports(&tr->chassis,
+                                                     g->chassis);
+    char *key = xasprintf(VPN_REPORT_GATEWAY_PREFIX"%s", gw->name);
+    const char *value = reports ? smap_get(reports, key) : NULL;
+    free(key);
+    struct vpn_gateway_report r;
+    if (value && vpn_report_gateway_parse(value, &r)) {
+        smap_add(status, "state", !strcmp(r.state, "running") ? "running"
+                                                               : "error");
+        if (g->held) {
+            smap_add_format(status, "reason", "chassis: the ovn-vpn-agent "
+                            "of %s is silent and no other candidate "
+                            "chassis has a live one: the gateway stays "
+                            "there", g->chassis);
+        } else if (r.reason[0]) {
+            smap_add(status, "reason", r.reason);
+        }
+        vpn_report_gateway_destroy(&r);
+    } else {
+        smap_add(status, "state", "creating");
+        if (g->held) {
+            smap_add_format(status, "reason", "chassis: the ovn-vpn-agent "
+                            "of %s is silent and no other candidate "
+                            "chassis has a live one", g->chassis);
+        }
+    }
+}
+
+/* Status-only updates: tunnels and gateways whose agent report changed and
+ * whose VPC was not synced in this run anyway. */
+void
+tr_update_reported_status(struct vpn_translator *tr,
+                          const struct hmapx *synced)
+{
+    /* Only the tunnels and gateways whose reports changed, by name. */
+    const char *name;
+    SSET_FOR_EACH (name, &tr->chassis.changed_tunnels) {
+        struct nbrec_vpn_tunnel *key
+            = nbrec_vpn_tunnel_index_init_row(tr->tun_by_name);
+        nbrec_vpn_tunnel_index_set_name(key, name);
+        const struct nbrec_vpn_tunnel *t
+            = nbrec_vpn_tunnel_index_find(tr->tun_by_name, key);
+        nbrec_vpn_tunnel_index_destroy_row(key);
+        if (!t || hmapx_contains(synced, CONST_CAST(
+                                     struct nbrec_logical_router *,
+                                     t->gateway->router))) {
+            continue;
+        }
+        struct nd_tunnel *nt = tr_find_tunnel(tr, &t->header_.uuid);
+        struct nd_gateway *g = tr_find_gateway(tr, &t->gateway->header_.uuid);
+        if (!nt || !g) {
+            continue;
+        }
+        /* A first "connected" also installs the tunnel's routes: only
+         * its own. */
+        if (nt->valid && tr_tunnel_is_connected(tr, t, g)) {
+            tr_sync_connected_tunnel(tr, t, nt, g);
+        }
+        struct smap status = SMAP_INITIALIZER(&status);
+        tr_tunnel_status(tr, t, nt, g, &status);
+        tr_write_tunnel_status(tr, t, nt, &status);
+        smap_destroy(&status);
+    }
+
+    SSET_FOR_EACH (name, &tr->chassis.changed_gateways) {
+        struct nbrec_vpn_gateway *key
+            = nbrec_vpn_gateway_index_init_row(tr->gw_by_name);
+        nbrec_vpn_gateway_index_set_name(key, name);
+        const struct nbrec_vpn_gateway *gw
+            = nbrec_vpn_gateway_index_find(tr->gw_by_name, key);
+        nbrec_vpn_gateway_index_destroy_row(key);
+        if (!gw || hmapx_contains(synced, CONST_CAST(
+                                      struct nbrec_logical_router *,
+                                      gw->router))) {
+            continue;
+        }
+        struct nd_gateway *g = tr_find_gateway(tr, &gw->header_.uuid);
+        if (g) {
+            struct smap status = SMAP_INITIALIZER(&status);
+            tr_gateway_status(tr, gw, g, &status);
+            tr_set_status(&gw->status, &status, tr_gateway_set_status, gw);
+            smap_destroy(&status);
+        }
+    }
+}
+
+/* Returns true if the agent of the chassis that runs gateway 'g' reports
+ * tunnel 't' connected. */
+bool
+tr_tunnel_is_connected(const struct vpn_translator *tr,
+                       const struct nbrec_vpn_tunnel *t,
+                       const struct nd_gateway *g)
+{
+    const struct smap *reports = vpn_chassis_reports(&tr->chassis,
+                                                     g->chassis);
+    char *key = xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s", t->name);
+    const char *report = reports ? smap_get(reports, key) : NULL;
+    free(key);
+
+    bool connected = false;
+    struct vpn_tunnel_report r;
+    if (report && vpn_report_tunnel_parse(report, &r)) {
+        connected = !strcmp(r.connection, "connected");
+        vpn_report_tunnel_destroy(&r);
+    }
+    return connected;
+}
+
+/* Valid tunnel 't', of a VPC that this run does not sync, is connected:
+ * installs its routes (tr_sync_tunnel_routes()), unless a user's route or
+ * policy wins.  The rest of the VPC is untouched: its cost does not grow
+ * with the VPC's other tunnels. */
+static void
+tr_sync_connected_tunnel(struct vpn_translator *tr,
+                         const struct nbrec_vpn_tunnel *t,
+                         struct nd_tunnel *nt,
+                         const struct nd_gateway *g)
+{
+    struct vpn_tunnel_params params;
+    vpn_nb_tunnel_params(t, &params);
+
+    bool user_wins = false;
+    struct vpn_tunnel_cidrs cidrs;
+    char *error = vpn_tunnel_cidrs_parse(&params, &cidrs);
+    free(nt->warning);
+    nt->warning = NULL;
+    if (!error) {
+        nt->warning = tr_check_user_conflicts(t, &cidrs, &user_wins);
+        vpn_tunnel_cidrs_destroy(&cidrs);
+    }
+    free(error);
+    tr_sync_tunnel_routes(tr, t, nt, g, true, !user_wins);
+}

@@ -1,0 +1,729 @@
+/*
+ * Copyright (c) 2026 The ovn-vpn authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The tunnel commands of ovn-vpnctl and their options (see vpnctl.h):
+ * each setting checked with the shared rules before it is written. */
+
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "command-line.h"
+#include "db-ctl-base.h"
+#include "fatal-signal.h"
+#include "lib/ovn-vpn-nb-idl.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-data.h"
+#include "ovsdb-idl.h"
+#include "packets.h"
+#include "process.h"
+#include "smap.h"
+#include "sset.h"
+#include "stream-ssl.h"
+#include "stream.h"
+#include "svec.h"
+#include "table.h"
+#include "timeval.h"
+#include "util.h"
+#include "vpn-catalog.h"
+#include "vpn-dirs.h"
+#include "vpn-nb.h"
+#include "vpn-params.h"
+#include "vpn-swan-conf.h"
+#include "vpn-validate.h"
+
+#include "vpnctl.h"
+
+VLOG_DEFINE_THIS_MODULE(vpnctl_tunnel);
+
+/* Tunnel options. */
+
+/* Reads the PSK from --psk or --psk-file into '*pskp'.  Returns false (with
+ * the context's error set) on failure; true with '*pskp' NULL if neither
+ * option was given. */
+static bool
+vpnctl_read_psk(struct ctl_context *ctx, const char *name, char **pskp)
+{
+    const char *psk = shash_find_data(&ctx->options, "--psk");
+    const char *file = shash_find_data(&ctx->options, "--psk-file");
+
+    *pskp = NULL;
+    if (psk && file) {
+        ctl_error(ctx, "%s: psk: give --psk or --psk-file, not both", name);
+        return false;
+    }
+    if (psk) {
+        *pskp = xstrdup(psk);
+        return true;
+    }
+    if (!file) {
+        return true;
+    }
+
+    FILE *stream = !strcmp(file, "-") ? stdin : fopen(file, "r");
+    if (!stream) {
+        ctl_error(ctx, "%s: psk: cannot open %s (%s)", name, file,
+                  ovs_strerror(errno));
+        return false;
+    }
+    struct ds s = DS_EMPTY_INITIALIZER;
+    int error = ds_get_line(&s, stream) ? ferror(stream) : 0;
+    if (stream != stdin) {
+        fclose(stream);
+    }
+    if (error) {
+        ctl_error(ctx, "%s: psk: cannot read %s", name, file);
+        ds_destroy(&s);
+        return false;
+    }
+    *pskp = ds_steal_cstr(&s);
+    return true;
+}
+
+/* Sets a CIDR column of 't' from 'option', if it was given.  The list is
+ * checked here, before it is written, because the IDL keeps at most the
+ * schema's maximum number of values of a column ('max', 0 for no limit):
+ * the check of the whole row afterwards would not see a 21st peer CIDR. */
+static bool
+vpnctl_set_cidrs(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
+                 const char *option, const char *field, size_t max,
+                 void (*setter)(const struct nbrec_vpn_tunnel *, const char **,
+                         size_t))
+{
+    const char *arg = shash_find_data(&ctx->options, option);
+    if (!arg) {
+        return true;
+    }
+    struct svec cidrs = SVEC_EMPTY_INITIALIZER;
+    vpnctl_split_words(&cidrs, arg, ", ");
+    struct vpn_cidr *parsed;
+    char *error = vpn_parse_cidr_list(field,
+                                      (const char *const *) cidrs.names,
+                                      cidrs.n, max, &parsed);
+    if (error) {
+        svec_destroy(&cidrs);
+        return vpnctl_report(ctx, t->name, error);
+    }
+    free(parsed);
+    setter(t, (const char **) cidrs.names, cidrs.n);
+    svec_destroy(&cidrs);
+    return true;
+}
+
+/* A string-valued enumeration option and its column. */
+struct enum_option {
+    const char *option;
+    const char *field;
+    char *(*check)(const char *field, const char *);
+    void (*set)(const struct nbrec_vpn_tunnel *, const char *);
+};
+
+/* An integer-valued option and its column. */
+struct int_option {
+    const char *option;
+    const char *field;
+    int min, max;
+    void (*set)(const struct nbrec_vpn_tunnel *, const int64_t *, size_t);
+};
+
+static const struct enum_option ike_enum_options[] = {
+    {"--ike-version", "ike_version", vpn_check_ike_version,
+     nbrec_vpn_tunnel_set_ike_version},
+    {"--ike-mode", "ike_mode", vpn_check_ike_mode,
+     nbrec_vpn_tunnel_set_ike_mode},
+    {"--ike-encryption", "ike_encryption", vpn_check_encryption,
+     nbrec_vpn_tunnel_set_ike_encryption},
+    {"--ike-integrity", "ike_integrity", vpn_check_integrity,
+     nbrec_vpn_tunnel_set_ike_integrity},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct enum_option ipsec_enum_options[] = {
+    {"--ipsec-protocol", "ipsec_protocol", vpn_check_ipsec_protocol,
+     nbrec_vpn_tunnel_set_ipsec_protocol},
+    {"--ipsec-integrity", "ipsec_integrity", vpn_check_integrity,
+     nbrec_vpn_tunnel_set_ipsec_integrity},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct enum_option other_enum_options[] = {
+    {"--dpd-action", "dpd_action", vpn_check_dpd_action,
+     nbrec_vpn_tunnel_set_dpd_action},
+    {"--initiator", "initiator", vpn_check_initiator,
+     nbrec_vpn_tunnel_set_initiator},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct int_option ike_int_options[] = {
+    {"--ike-lifetime", "ike_lifetime", VPN_LIFETIME_MIN, VPN_LIFETIME_MAX,
+     nbrec_vpn_tunnel_set_ike_lifetime},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static const struct int_option ipsec_int_options[] = {
+    {"--ipsec-lifetime", "ipsec_lifetime", VPN_LIFETIME_MIN,
+     VPN_LIFETIME_MAX, nbrec_vpn_tunnel_set_ipsec_lifetime},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static const struct int_option other_int_options[] = {
+    {"--dpd-delay", "dpd_delay", VPN_DPD_DELAY_MIN, VPN_DPD_DELAY_MAX,
+     nbrec_vpn_tunnel_set_dpd_delay},
+    {"--dpd-timeout", "dpd_timeout", VPN_DPD_TIMEOUT_MIN,
+     VPN_DPD_TIMEOUT_MAX, nbrec_vpn_tunnel_set_dpd_timeout},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static bool
+vpnctl_apply_enum_options(struct ctl_context *ctx,
+                          const struct nbrec_vpn_tunnel *t,
+                          const struct enum_option *opts)
+{
+    for (; opts->option; opts++) {
+        const char *arg = shash_find_data(&ctx->options, opts->option);
+        if (arg) {
+            if (!vpnctl_report(ctx, t->name, opts->check(opts->field, arg))) {
+                return false;
+            }
+            opts->set(t, arg);
+        }
+    }
+    return true;
+}
+
+static bool
+vpnctl_apply_int_options(struct ctl_context *ctx,
+                         const struct nbrec_vpn_tunnel *t,
+                         const struct int_option *opts)
+{
+    for (; opts->option; opts++) {
+        const char *arg = shash_find_data(&ctx->options, opts->option);
+        if (arg) {
+            int value;
+            if (!vpnctl_report(ctx, t->name, vpn_parse_int(opts->field, arg,
+                                                    opts->min, opts->max,
+                                                    &value))) {
+                return false;
+            }
+            int64_t v = value;
+            opts->set(t, &v, 1);
+        }
+    }
+    return true;
+}
+
+static bool
+vpnctl_apply_ike_options(struct ctl_context *ctx,
+                         const struct nbrec_vpn_tunnel *t)
+{
+    if (!vpnctl_apply_enum_options(ctx, t, ike_enum_options)
+        || !vpnctl_apply_int_options(ctx, t, ike_int_options)) {
+        return false;
+    }
+    const char *arg = shash_find_data(&ctx->options, "--ike-dh-group");
+    if (arg) {
+        int group;
+        if (!vpnctl_report(ctx, t->name,
+                           vpn_parse_dh_group("ike_dh_group", arg, &group))) {
+            return false;
+        }
+        int64_t g = group;
+        nbrec_vpn_tunnel_set_ike_dh_group(t, &g, 1);
+    }
+    static const struct {
+        const char *option, *field;
+        void (*set)(const struct nbrec_vpn_tunnel *, const char *);
+    } ids[] = {
+        {"--local-id", "local_id", nbrec_vpn_tunnel_set_local_id},
+        {"--peer-id", "peer_id", nbrec_vpn_tunnel_set_peer_id},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+        arg = shash_find_data(&ctx->options, ids[i].option);
+        if (arg && !arg[0]) {
+            ids[i].set(t, NULL);
+        } else if (arg) {
+            if (!vpnctl_report(ctx, t->name, vpn_check_id(ids[i].field,
+                                                          arg))) {
+                return false;
+            }
+            ids[i].set(t, arg);
+        }
+    }
+    return true;
+}
+
+static bool
+vpnctl_apply_ipsec_options(struct ctl_context *ctx,
+                           const struct nbrec_vpn_tunnel *t)
+{
+    if (!vpnctl_apply_enum_options(ctx, t, ipsec_enum_options)
+        || !vpnctl_apply_int_options(ctx, t, ipsec_int_options)) {
+        return false;
+    }
+    const char *proto = shash_find_data(&ctx->options, "--ipsec-protocol");
+    const char *enc = shash_find_data(&ctx->options, "--ipsec-encryption");
+    if (enc && strcmp(enc, "none")) {
+        if (!vpnctl_report(ctx, t->name,
+                           vpn_check_encryption("ipsec_encryption", enc))) {
+            return false;
+        }
+        nbrec_vpn_tunnel_set_ipsec_encryption(t, enc);
+    } else if (enc || (proto && !strcmp(proto, "ah"))) {
+        /* AH does not encrypt: switching to AH clears the encryption. */
+        nbrec_vpn_tunnel_set_ipsec_encryption(t, NULL);
+    } else if (proto && !t->ipsec_encryption) {
+        nbrec_vpn_tunnel_set_ipsec_encryption(
+            t, vpn_setting_find("ipsec_encryption")->default_string);
+    }
+    const char *pfs = shash_find_data(&ctx->options, "--pfs");
+    if (pfs) {
+        int group;
+        if (!vpnctl_report(ctx, t->name,
+                           vpn_parse_pfs_group("ipsec_pfs_group", pfs,
+                                               &group))) {
+            return false;
+        }
+        int64_t g = group;
+        nbrec_vpn_tunnel_set_ipsec_pfs_group(t, &g, 1);
+    }
+    return true;
+}
+
+static bool
+vpnctl_apply_other_options(struct ctl_context *ctx,
+                           const struct nbrec_vpn_tunnel *t)
+{
+    if (!vpnctl_apply_enum_options(ctx, t, other_enum_options)
+        || !vpnctl_apply_int_options(ctx, t, other_int_options)) {
+        return false;
+    }
+    const char *comment = shash_find_data(&ctx->options, "--comment");
+    if (comment) {
+        nbrec_vpn_tunnel_set_comment(t, comment[0] ? comment : NULL);
+    }
+    char *psk;
+    if (!vpnctl_read_psk(ctx, t->name, &psk)) {
+        return false;
+    }
+    if (psk) {
+        bool ok = vpnctl_report(ctx, t->name, vpn_check_psk("psk", psk));
+        if (ok) {
+            nbrec_vpn_tunnel_set_psk(t, psk);
+        }
+        free(psk);
+        return ok;
+    }
+    return true;
+}
+
+/* Writes every policy setting that 't' leaves unset with its default, so
+ * that a tunnel created by ovn-vpnctl shows all its settings. */
+static void
+vpnctl_write_defaults(const struct nbrec_vpn_tunnel *t)
+{
+    struct vpn_tunnel_params p;
+    vpn_nb_tunnel_params(t, &p);
+
+    /* Each setter frees the column's previous value, which 'p' may point
+     * into: read what is needed before writing. */
+    bool ikev1 = !strcmp(p.ike_version, "ikev1");
+    nbrec_vpn_tunnel_set_ike_version(t, p.ike_version);
+    if (ikev1) {
+        nbrec_vpn_tunnel_set_ike_mode(t, p.ike_mode);
+    }
+    nbrec_vpn_tunnel_set_ike_encryption(t, p.ike_encryption);
+    nbrec_vpn_tunnel_set_ike_integrity(t, p.ike_integrity);
+    int64_t v = p.ike_dh_group;
+    nbrec_vpn_tunnel_set_ike_dh_group(t, &v, 1);
+    v = p.ike_lifetime;
+    nbrec_vpn_tunnel_set_ike_lifetime(t, &v, 1);
+    nbrec_vpn_tunnel_set_ipsec_protocol(t, p.ipsec_protocol);
+    nbrec_vpn_tunnel_set_ipsec_encryption(t, p.ipsec_encryption);
+    nbrec_vpn_tunnel_set_ipsec_integrity(t, p.ipsec_integrity);
+    v = p.ipsec_pfs_group;
+    nbrec_vpn_tunnel_set_ipsec_pfs_group(t, &v, 1);
+    v = p.ipsec_lifetime;
+    nbrec_vpn_tunnel_set_ipsec_lifetime(t, &v, 1);
+    nbrec_vpn_tunnel_set_dpd_action(t, p.dpd_action);
+    v = p.dpd_delay;
+    nbrec_vpn_tunnel_set_dpd_delay(t, &v, 1);
+    v = p.dpd_timeout;
+    nbrec_vpn_tunnel_set_dpd_timeout(t, &v, 1);
+    nbrec_vpn_tunnel_set_initiator(t, p.initiator);
+}
+
+/* Tunnel commands. */
+
+void
+cmd_vpn_tunnel_add(struct ctl_context *ctx)
+{
+    const char *name = ctx->argv[1];
+    bool may_exist = shash_find(&ctx->options, "--may-exist") != NULL;
+
+    if (vpnctl_find_tunnel(ctx, name, false)) {
+        if (!may_exist) {
+            ctl_error(ctx, "%s: a tunnel with this name already exists",
+                      name);
+        }
+        return;
+    }
+    if (!vpnctl_report(ctx, name, vpn_check_name("name", name))) {
+        return;
+    }
+    const struct nbrec_vpn_gateway *gw = vpnctl_find_gateway(ctx, ctx->argv[2],
+                                                             true);
+    if (!gw) {
+        return;
+    }
+    const struct nbrec_vpn_peer *peer = vpnctl_find_peer(ctx, ctx->argv[3],
+                                                         true);
+    if (!peer) {
+        return;
+    }
+    static const struct {
+        const char *option, *field;
+    } required[] = {
+        {"--local-cidrs", "local_cidrs"},
+        {"--peer-cidrs", "peer_cidrs"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
+        if (!shash_find(&ctx->options, required[i].option)) {
+            ctl_error(ctx, "%s: %s: %s=CIDR,... is required", name,
+                      required[i].field, required[i].option);
+            return;
+        }
+    }
+    if (!shash_find(&ctx->options, "--psk")
+        && !shash_find(&ctx->options, "--psk-file")) {
+        ctl_error(ctx, "%s: psk: --psk-file=FILE (or --psk=KEY) is required",
+                  name);
+        return;
+    }
+
+    const struct nbrec_vpn_tunnel *t = nbrec_vpn_tunnel_insert(ctx->txn);
+    nbrec_vpn_tunnel_set_name(t, name);
+    nbrec_vpn_tunnel_set_gateway(t, gw);
+    nbrec_vpn_tunnel_set_peer(t, peer);
+    int64_t now = time_wall_msec();
+    nbrec_vpn_tunnel_set_created_at(t, &now, 1);
+    if (!strcmp(peer->ip, VPN_PEER_ANY)
+        && !shash_find(&ctx->options, "--initiator")) {
+        /* Towards "any address" the gateway can only respond. */
+        nbrec_vpn_tunnel_set_initiator(t, "response-only");
+    }
+    if (vpnctl_set_cidrs(ctx, t, "--local-cidrs", "local_cidrs", 0,
+                         nbrec_vpn_tunnel_set_local_cidrs)
+        && vpnctl_set_cidrs(ctx, t, "--peer-cidrs", "peer_cidrs",
+                            VPN_MAX_PEER_CIDRS,
+                            nbrec_vpn_tunnel_set_peer_cidrs)
+        && vpnctl_apply_ike_options(ctx, t)
+        && vpnctl_apply_ipsec_options(ctx, t)
+        && vpnctl_apply_other_options(ctx, t)) {
+        vpnctl_write_defaults(t);
+        vpnctl_check_tunnel(ctx, t);
+    }
+}
+
+void
+cmd_vpn_tunnel_del(struct ctl_context *ctx)
+{
+    bool if_exists = shash_find(&ctx->options, "--if-exists") != NULL;
+
+    for (int i = 1; i < ctx->argc; i++) {
+        const struct nbrec_vpn_tunnel *t = vpnctl_find_tunnel(ctx,
+                                                              ctx->argv[i],
+                                                              !if_exists);
+        if (t) {
+            nbrec_vpn_tunnel_delete(t);
+        } else if (ctx->error) {
+            return;
+        }
+    }
+}
+
+void
+cmd_vpn_tunnel_list(struct ctl_context *ctx)
+{
+    static const char *columns[] = {
+        "name", "id", "gateway", "peer", "created", "status", "connection",
+        NULL
+    };
+    struct table *table = vpnctl_new_table(columns);
+
+    struct sset names = SSET_INITIALIZER(&names);
+    const struct nbrec_vpn_tunnel *t;
+    NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
+        sset_add(&names, t->name);
+    }
+    const char **sorted = sset_sort(&names);
+    for (size_t i = 0; i < sset_count(&names); i++) {
+        t = vpnctl_find_tunnel(ctx, sorted[i], true);
+        table_add_row(table);
+        vpnctl_add_text_cell(table, t->name);
+        vpnctl_add_format_cell(table, UUID_FMT, UUID_ARGS(&t->header_.uuid));
+        vpnctl_add_format_cell(table, "%s (%s)", t->gateway->name,
+                               t->gateway->public_ip);
+        vpnctl_add_format_cell(table, "%s (%s)", t->peer->name, t->peer->ip);
+        table_add_cell(table)->text = vpnctl_format_time(t->created_at,
+                                                         t->n_created_at);
+        vpnctl_add_text_cell(table, vpnctl_status_of(&t->status, "state"));
+        vpnctl_add_text_cell(table, vpnctl_status_of(&t->status,
+                                                     "connection"));
+    }
+    free(sorted);
+    sset_destroy(&names);
+    ctx->table = table;
+}
+
+void
+cmd_vpn_tunnel_show(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = vpnctl_find_tunnel(ctx, ctx->argv[1],
+                                                          true);
+    if (!t) {
+        return;
+    }
+    struct vpn_tunnel_params p;
+    vpn_nb_tunnel_params(t, &p);
+
+    struct ds *s = &ctx->output;
+    vpnctl_put_line(s, "tunnel %s ("UUID_FMT")\n", t->name,
+                  UUID_ARGS(&t->header_.uuid));
+    vpnctl_put_line(s, "    gateway: %s (%s)\n", t->gateway->name,
+                  t->gateway->public_ip);
+    vpnctl_put_line(s, "    peer: %s (%s)\n", t->peer->name, t->peer->ip);
+    vpnctl_put_list(s, "local_cidrs", t->local_cidrs, t->n_local_cidrs);
+    vpnctl_put_list(s, "peer_cidrs", t->peer_cidrs, t->n_peer_cidrs);
+    vpnctl_put_line(s, "    psk: %s\n",
+                    vpnctl_show_secrets ? t->psk : SECRET_MASK);
+    if (t->comment) {
+        vpnctl_put_line(s, "    comment: %s\n", t->comment);
+    }
+    char *created = vpnctl_format_time(t->created_at, t->n_created_at);
+    vpnctl_put_line(s, "    created: %s\n", created);
+    free(created);
+
+    ds_put_cstr(s, "  IKE policy:\n");
+    vpnctl_put_line(s, "    ike_version: %s\n", p.ike_version);
+    if (!strcmp(p.ike_version, "ikev1")) {
+        vpnctl_put_line(s, "    ike_mode: %s\n", p.ike_mode);
+    }
+    vpnctl_put_line(s, "    ike_encryption: %s\n", p.ike_encryption);
+    vpnctl_put_line(s, "    ike_integrity: %s\n", p.ike_integrity);
+    vpnctl_put_line(s, "    ike_dh_group: %d\n", p.ike_dh_group);
+    vpnctl_put_line(s, "    ike_lifetime: %d\n", p.ike_lifetime);
+    vpnctl_put_line(s, "    local_id: %s\n", vpn_params_local_id(&p));
+    vpnctl_put_line(s, "    peer_id: %s\n",
+                  vpn_params_peer_is_any(&p) && !p.peer_id
+                  ? "any" : vpn_params_peer_id(&p));
+
+    ds_put_cstr(s, "  IPsec policy:\n");
+    vpnctl_put_line(s, "    ipsec_protocol: %s\n", p.ipsec_protocol);
+    if (p.ipsec_encryption) {
+        vpnctl_put_line(s, "    ipsec_encryption: %s\n", p.ipsec_encryption);
+    }
+    vpnctl_put_line(s, "    ipsec_integrity: %s\n", p.ipsec_integrity);
+    ds_put_cstr(s, "    ipsec_pfs_group: ");
+    vpn_format_pfs_group(p.ipsec_pfs_group, s);
+    ds_put_char(s, '\n');
+    vpnctl_put_line(s, "    ipsec_lifetime: %d\n", p.ipsec_lifetime);
+
+    ds_put_cstr(s, "  Options:\n");
+    vpnctl_put_line(s, "    dpd_action: %s\n", p.dpd_action);
+    vpnctl_put_line(s, "    dpd_delay: %d\n", p.dpd_delay);
+    vpnctl_put_line(s, "    dpd_timeout: %d\n", p.dpd_timeout);
+    vpnctl_put_line(s, "    initiator: %s\n", p.initiator);
+
+    ds_put_cstr(s, "  Status:\n");
+    static const char *keys[] = {
+        "state", "reason", "chassis", "connection", "connection_reason",
+        "connection_changed", "bytes_in", "bytes_out", "packets_in",
+        "packets_out", NULL
+    };
+    for (const char **k = keys; *k; k++) {
+        const char *value = smap_get(&t->status, *k);
+        if (!strcmp(*k, "connection_changed") && value) {
+            long long int msec;
+            if (str_to_llong(value, 10, &msec)) {
+                char *when = xastrftime_msec("%Y-%m-%dT%H:%M:%SZ", msec,
+                                             true);
+                vpnctl_put_line(s, "    %s: %s\n", *k, when);
+                free(when);
+                continue;
+            }
+        }
+        if (value || !strcmp(*k, "state") || !strcmp(*k, "connection")) {
+            vpnctl_put_line(s, "    %s: %s\n", *k, value ? value : "-");
+        }
+    }
+}
+
+void
+cmd_vpn_tunnel_set_cidrs(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = vpnctl_find_tunnel(ctx, ctx->argv[1],
+                                                          true);
+    if (t && vpnctl_set_cidrs(ctx, t, "--local-cidrs", "local_cidrs", 0,
+                              nbrec_vpn_tunnel_set_local_cidrs)
+        && vpnctl_set_cidrs(ctx, t, "--peer-cidrs", "peer_cidrs",
+                            VPN_MAX_PEER_CIDRS,
+                            nbrec_vpn_tunnel_set_peer_cidrs)) {
+        vpnctl_check_tunnel(ctx, t);
+    }
+}
+
+void
+cmd_vpn_tunnel_set_ike(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = vpnctl_find_tunnel(ctx, ctx->argv[1],
+                                                          true);
+    if (t && vpnctl_apply_ike_options(ctx, t)) {
+        const char *version = shash_find_data(&ctx->options,
+                                              "--ike-version");
+        if (version && !strcmp(version, "ikev2")
+            && !shash_find(&ctx->options, "--ike-mode")) {
+            /* The mode applies to IKEv1 only. */
+            nbrec_vpn_tunnel_set_ike_mode(t, NULL);
+        } else if (version && !strcmp(version, "ikev1") && !t->ike_mode) {
+            nbrec_vpn_tunnel_set_ike_mode(
+                t, vpn_setting_find("ike_mode")->default_string);
+        }
+        vpnctl_check_tunnel(ctx, t);
+    }
+}
+
+void
+cmd_vpn_tunnel_set_ipsec(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = vpnctl_find_tunnel(ctx, ctx->argv[1],
+                                                          true);
+    if (t && vpnctl_apply_ipsec_options(ctx, t)) {
+        vpnctl_check_tunnel(ctx, t);
+    }
+}
+
+void
+cmd_vpn_tunnel_set(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = vpnctl_find_tunnel(ctx, ctx->argv[1],
+                                                          true);
+    if (!t) {
+        return;
+    }
+    const char *name = shash_find_data(&ctx->options, "--name");
+    if (name) {
+        if (strcmp(name, t->name) && vpnctl_find_tunnel(ctx, name, false)) {
+            ctl_error(ctx, "%s: a tunnel with this name already exists",
+                      name);
+            return;
+        }
+        nbrec_vpn_tunnel_set_name(t, name);
+    }
+    if (vpnctl_apply_other_options(ctx, t)) {
+        vpnctl_check_tunnel(ctx, t);
+    }
+}
+
+void
+cmd_vpn_tunnel_config(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = vpnctl_find_tunnel(ctx, ctx->argv[1],
+                                                          true);
+    if (!t) {
+        return;
+    }
+    bool peer_view = shash_find(&ctx->options, "--peer-view") != NULL;
+    const char *format = shash_find_data(&ctx->options, "--config-format");
+    if (!format) {
+        format = "libreswan";
+    } else if (strcmp(format, "libreswan") && strcmp(format, "strongswan")) {
+        ctl_error(ctx, "--config-format: %s is not libreswan or strongswan",
+                  format);
+        return;
+    }
+
+    struct vpn_tunnel_params p;
+    vpn_nb_tunnel_params(t, &p);
+    if (!p.local_ip) {
+        /* An allocated internal IP is known once ovn-vpn-northd wrote it
+         * into the gateway's status. */
+        p.local_ip = smap_get(&t->gateway->status, "internal_ip");
+    }
+    if (!p.local_ip) {
+        if (!peer_view) {
+            ctl_error(ctx, "%s: internal_ip: the gateway's internal IP is not "
+                      "allocated yet (ovn-vpn-northd allocates it)", t->name);
+            return;
+        }
+        /* The remote device's view names only the public IP. */
+        p.local_ip = t->gateway->public_ip;
+    }
+    if (!vpnctl_report(ctx, t->name, swan_conf_check(&p))) {
+        return;
+    }
+
+    enum swan_conf_view view = peer_view ? SWAN_VIEW_PEER : SWAN_VIEW_PLATFORM;
+    struct ds *s = &ctx->output;
+    if (!strcmp(format, "strongswan")) {
+        ds_put_format(s, "# swanctl.conf for tunnel %s (%s view)\n",
+                      t->name, peer_view ? "remote device" : "platform");
+        swan_conf_render_swanctl(&p, view, t->name, vpnctl_show_secrets, s);
+    } else {
+        ds_put_format(s, "# ipsec.conf for tunnel %s (%s view)\n",
+                      t->name, peer_view ? "remote device" : "platform");
+        swan_conf_render_conn(&p, t->name, view, s);
+        if (vpnctl_show_secrets) {
+            ds_put_cstr(s, "\n# ipsec.secrets\n");
+            swan_conf_render_secret(&p, view, s);
+        }
+    }
+}
+
+static const char *connection_states[] = {
+    "connecting", "connected", "phase1-failed", "phase2-failed", NULL
+};
+
+void
+cmd_vpn_tunnel_wait(struct ctl_context *ctx)
+{
+    const char *state = ctx->argv[2];
+    const char **s;
+    for (s = connection_states; *s && strcmp(*s, state); s++) {
+        continue;
+    }
+    if (!*s) {
+        ctl_error(ctx, "%s: unknown connection state (expected connecting, "
+                  "connected, phase1-failed or phase2-failed)", state);
+        return;
+    }
+    const struct nbrec_vpn_tunnel *t = vpnctl_find_tunnel(ctx, ctx->argv[1],
+                                                          false);
+    const char *current = t ? smap_get(&t->status, "connection") : NULL;
+    if (!current || strcmp(current, state)) {
+        ctx->try_again = true;
+    }
+}
