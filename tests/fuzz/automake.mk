@@ -5,7 +5,7 @@
 # Needs clang and libclang-rt (Debian: clang, libclang-rt-14-dev).  See
 # README.md, "Fuzzing".
 
-FUZZ_HARNESSES = fuzz-validate fuzz-swan-conf fuzz-swan-status
+FUZZ_HARNESSES = fuzz-validate fuzz-swan-conf fuzz-swan-status fuzz-seal
 FUZZ_SECONDS = 600
 FUZZ_CC = clang
 FUZZ_COMPILE = $(FUZZ_CC) $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
@@ -13,7 +13,9 @@ FUZZ_COMPILE = $(FUZZ_CC) $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_FILES = \
+	lib/vpn-catalog.c \
 	lib/vpn-params.c \
+	lib/vpn-seal.c \
 	lib/vpn-swan-conf.c \
 	lib/vpn-swan-status.c \
 	lib/vpn-validate.c
@@ -23,10 +25,12 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz-validate.c \
 	tests/fuzz/fuzz-swan-conf.c \
 	tests/fuzz/fuzz-swan-status.c \
+	tests/fuzz/fuzz-seal.c \
 	tests/fuzz/run-fuzz.sh \
 	tests/fuzz/seeds/params/ikev2-defaults \
 	tests/fuzz/seeds/params/ikev1-aggressive-ids \
-	tests/fuzz/seeds/params/ah-no-pfs
+	tests/fuzz/seeds/params/ah-no-pfs \
+	tests/fuzz/seeds/seal/box
 
 .PHONY: fuzz fuzz-build
 fuzz-build: lib/libovnvpn.a

@@ -42,6 +42,7 @@ for h in "$@"; do
         mkdir -p "$corpus"
         case $h in
             fuzz-swan-status) cp "$srcdir"/tests/swan-samples/* "$corpus"/ ;;
+            fuzz-seal) cp "$srcdir"/tests/fuzz/seeds/seal/* "$corpus"/ ;;
             *) cp "$srcdir"/tests/fuzz/seeds/params/* "$corpus"/ ;;
         esac
     fi
