@@ -252,9 +252,6 @@ vpnctl_printable(const char *text)
 }
 
 void
-vpnctl_put_line(struct ds *s, const char *format, ...) OVS_PRINTF_FORMAT(2, 3);
-
-void
 vpnctl_put_line(struct ds *s, const char *format, ...)
 {
     va_list args;
@@ -272,10 +269,6 @@ vpnctl_add_text_cell(struct table *table, const char *text)
 {
     table_add_cell(table)->text = vpnctl_printable(text);
 }
-
-void
-vpnctl_add_format_cell(struct table *table, const char *format, ...)
-    OVS_PRINTF_FORMAT(2, 3);
 
 void
 vpnctl_add_format_cell(struct table *table, const char *format, ...)
