@@ -376,9 +376,14 @@ sync_cfg(struct ovsdb_idl_loop *nb_loop, struct ovsdb_idl_loop *sb_loop,
     if (done > g->sb_cfg) {
         nbrec_vpn_global_set_sb_cfg(g, done);
     }
-    int64_t hv_cfg = vpn_translator_hv_cfg(tr, MAX(done, g->sb_cfg));
-    if (hv_cfg > g->hv_cfg) {
-        nbrec_vpn_global_set_hv_cfg(g, hv_cfg);
+    /* The agents are asked only while someone waits for more than they
+     * are known to have applied. */
+    int64_t sb_cfg = MAX(done, g->sb_cfg);
+    if (g->hv_cfg < sb_cfg) {
+        int64_t hv_cfg = vpn_translator_hv_cfg(tr, sb_cfg);
+        if (hv_cfg > g->hv_cfg) {
+            nbrec_vpn_global_set_hv_cfg(g, hv_cfg);
+        }
     }
     nb_loop->next_cfg = sb_loop->next_cfg = g->nb_cfg;
 }

@@ -309,6 +309,24 @@ tr_is_candidate(const struct vpn_translator *tr,
     return !gw->n_chassis && vpn_chassis_is_enabled(&tr->chassis, name);
 }
 
+/* Returns true if chassis 'name''s libreswan accepts every one of the 'n'
+ * tunnels in 'params' (or if what it accepts is unknown). */
+static bool
+supports_all(const struct vpn_translator *tr, const char *name,
+             const struct vpn_tunnel_params *params, size_t n)
+{
+    const struct vpn_caps *caps = vpn_chassis_caps(&tr->chassis, name);
+    for (size_t j = 0; caps && j < n; j++) {
+        const char *field;
+        char *value;
+        if (!vpn_caps_supports(caps, &params[j], &field, &value)) {
+            free(value);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Placement: the highest-priority candidate chassis with a live agent whose
  * libreswan accepts every valid tunnel of the gateway; if none accepts them
  * all, the highest-priority live one (the tunnels it refuses get an
@@ -331,17 +349,7 @@ tr_place_gateway(const struct vpn_translator *tr,
                 || !tr_is_candidate(tr, gw, name)) {
                 continue;
             }
-            bool all = true;
-            const struct vpn_caps *caps = vpn_chassis_caps(&tr->chassis,
-                                                           name);
-            for (size_t j = 0; all && caps && j < n_params; j++) {
-                const char *field;
-                char *value;
-                if (!vpn_caps_supports(caps, &params[j], &field, &value)) {
-                    free(value);
-                    all = false;
-                }
-            }
+            bool all = supports_all(tr, name, params, n_params);
             if (prio > best_any_prio
                 || (prio == best_any_prio && strcmp(name, best_any) < 0)) {
                 best_any = name;
@@ -360,17 +368,7 @@ tr_place_gateway(const struct vpn_translator *tr,
             if (!tr_is_candidate(tr, gw, names[i])) {
                 continue;
             }
-            const struct vpn_caps *caps = vpn_chassis_caps(&tr->chassis,
-                                                           names[i]);
-            bool all = true;
-            for (size_t j = 0; all && caps && j < n_params; j++) {
-                const char *field;
-                char *value;
-                if (!vpn_caps_supports(caps, &params[j], &field, &value)) {
-                    free(value);
-                    all = false;
-                }
-            }
+            bool all = supports_all(tr, names[i], params, n_params);
             if (!best_any) {
                 best_any = names[i];
             }

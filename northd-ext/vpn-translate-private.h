@@ -50,7 +50,6 @@
 #include "vpn-translate.h"
 
 struct ds;
-struct switch_used_cache;
 struct vpn_tunnel_cidrs;
 struct vpn_tunnel_params;
 
