@@ -35,6 +35,7 @@
 #include <openssl/rand.h>
 
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/shash.h"
 #include "openvswitch/util.h"
 #include "util.h"
 
@@ -43,8 +44,10 @@
 #define GCM_IV_LEN 12
 #define GCM_TAG_LEN 16
 #define COMMIT_LEN 16           /* Truncated HMAC-SHA256. */
-#define BOX_VERSION "1"
-#define HKDF_LABEL "ovn-vpn psk seal 1"
+#define SALT_LEN 16             /* Version 2's salt, one per box. */
+#define BOX_VERSION "2"         /* What vpn_sealer_seal() makes. */
+#define HKDF_LABEL_1 "ovn-vpn psk seal 1"
+#define HKDF_LABEL_2 "ovn-vpn psk seal 2"
 #define COMMIT_LABEL "ovn-vpn psk commitment 1"
 
 /* A pre-shared key is at most this long (the schemas say 128). */
@@ -60,7 +63,10 @@ static bool base64_decode(const char *, size_t len, uint8_t **, size_t *);
 static bool split_box(const char *box, char *fields[4]);
 static char *from_pkey(EVP_PKEY *, struct vpn_seal_key **);
 static EVP_PKEY *public_from_base64(const char *);
-static bool derive(EVP_PKEY *own, EVP_PKEY *peer,
+static bool agree(EVP_PKEY *own, EVP_PKEY *peer,
+                  uint8_t shared[RAW_KEY_LEN]);
+static bool expand(const uint8_t shared[RAW_KEY_LEN], const uint8_t *salt,
+                   size_t salt_len, const char *label,
                    const uint8_t eph_pub[RAW_KEY_LEN],
                    const uint8_t recipient_pub[RAW_KEY_LEN],
                    uint8_t key[AES_KEY_LEN], uint8_t iv[GCM_IV_LEN]);
@@ -195,54 +201,123 @@ vpn_seal_secret_is_valid(const char *secret)
     return true;
 }
 
+/* A sealer keeps, for each recipient it has sealed to, one ephemeral key
+ * and its agreement with the recipient's key, so that sealing many keys to
+ * one chassis costs one X25519 agreement rather than one per key.  Each box
+ * still gets its own AES key and IV, from a random salt of its own. */
+struct vpn_sealer {
+    struct shash recipients;    /* Public key -> struct sealer_entry. */
+};
+
+struct sealer_entry {
+    uint8_t eph_pub[RAW_KEY_LEN];
+    uint8_t recipient_pub[RAW_KEY_LEN];
+    uint8_t shared[RAW_KEY_LEN];
+};
+
+struct vpn_sealer *
+vpn_sealer_create(void)
+{
+    struct vpn_sealer *sealer = xmalloc(sizeof *sealer);
+    shash_init(&sealer->recipients);
+    return sealer;
+}
+
+void
+vpn_sealer_destroy(struct vpn_sealer *sealer)
+{
+    if (sealer) {
+        struct shash_node *node;
+        SHASH_FOR_EACH (node, &sealer->recipients) {
+            struct sealer_entry *e = node->data;
+            OPENSSL_cleanse(e->shared, sizeof e->shared);
+            free(e);
+        }
+        shash_destroy(&sealer->recipients);
+        free(sealer);
+    }
+}
+
+/* Returns 'sealer''s ephemeral key and agreement for 'public_key', made
+ * the first time, or NULL if 'public_key' is not an X25519 key or the
+ * agreement fails. */
+static const struct sealer_entry *
+sealer_entry_get(struct vpn_sealer *sealer, const char *public_key)
+{
+    struct sealer_entry *e = shash_find_data(&sealer->recipients,
+                                             public_key);
+    if (e) {
+        return e;
+    }
+
+    EVP_PKEY *recipient = public_from_base64(public_key);
+    EVP_PKEY *eph = recipient ? EVP_PKEY_Q_keygen(NULL, NULL, "X25519")
+                              : NULL;
+    e = xmalloc(sizeof *e);
+    size_t eph_len = RAW_KEY_LEN, recipient_len = RAW_KEY_LEN;
+    bool ok = (eph
+               && EVP_PKEY_get_raw_public_key(eph, e->eph_pub,
+                                              &eph_len) == 1
+               && EVP_PKEY_get_raw_public_key(recipient, e->recipient_pub,
+                                              &recipient_len) == 1
+               && agree(eph, recipient, e->shared));
+    EVP_PKEY_free(eph);
+    EVP_PKEY_free(recipient);
+    if (!ok) {
+        free(e);
+        return NULL;
+    }
+    shash_add(&sealer->recipients, public_key, e);
+    return e;
+}
+
 /* Seals 'psk', the key of tunnel 'name', to the chassis whose published
  * public key is 'public_key', with a commitment keyed by 'secret'.  Stores
  * the malloc'd box in '*box' and returns NULL, or returns a malloc'd
  * error. */
 char *
-vpn_seal(const char *public_key, const char *name, const char *psk,
-         const char *secret, char **box)
+vpn_sealer_seal(struct vpn_sealer *sealer, const char *public_key,
+                const char *name, const char *psk, const char *secret,
+                char **box)
 {
     *box = NULL;
     size_t psk_len = strlen(psk);
     if (psk_len > MAX_PSK_LEN) {
         return xstrdup("pre-shared key too long to seal");
     }
-    EVP_PKEY *recipient = public_from_base64(public_key);
-    if (!recipient) {
+    if (!vpn_seal_public_key_is_valid(public_key)) {
         return xstrdup("the chassis's public key is not an X25519 key");
     }
+    const struct sealer_entry *e = sealer_entry_get(sealer, public_key);
 
     char *error = NULL;
-    uint8_t recipient_raw[RAW_KEY_LEN], eph_raw[RAW_KEY_LEN];
-    size_t len = RAW_KEY_LEN;
-    EVP_PKEY_get_raw_public_key(recipient, recipient_raw, &len);
-
     uint8_t key[AES_KEY_LEN], iv[GCM_IV_LEN], commit[COMMIT_LEN];
-    size_t sealed_len = RAW_KEY_LEN + psk_len + GCM_TAG_LEN;
+    size_t sealed_len = RAW_KEY_LEN + SALT_LEN + psk_len + GCM_TAG_LEN;
     uint8_t *sealed = xmalloc(sealed_len);
+    uint8_t *salt = sealed + RAW_KEY_LEN;
+    uint8_t *ct = salt + SALT_LEN;
     EVP_CIPHER_CTX *ctx = NULL;
-    EVP_PKEY *eph = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-    len = RAW_KEY_LEN;
-    if (!eph || EVP_PKEY_get_raw_public_key(eph, eph_raw, &len) != 1
-        || !derive(eph, recipient, eph_raw, recipient_raw, key, iv)
+    if (!e
+        || RAND_bytes(salt, SALT_LEN) != 1
+        || !expand(e->shared, salt, SALT_LEN, HKDF_LABEL_2, e->eph_pub,
+                   e->recipient_pub, key, iv)
         || !commitment(secret, name, public_key, psk, commit)) {
         error = xstrdup("key agreement failed");
         goto out;
     }
 
-    memcpy(sealed, eph_raw, RAW_KEY_LEN);
+    memcpy(sealed, e->eph_pub, RAW_KEY_LEN);
     int n;
     ctx = EVP_CIPHER_CTX_new();
     if (!ctx
         || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1
         || EVP_EncryptUpdate(ctx, NULL, &n, (const uint8_t *) name,
                              strlen(name)) != 1
-        || EVP_EncryptUpdate(ctx, sealed + RAW_KEY_LEN, &n,
-                             (const uint8_t *) psk, psk_len) != 1
-        || EVP_EncryptFinal_ex(ctx, sealed + RAW_KEY_LEN + n, &n) != 1
+        || EVP_EncryptUpdate(ctx, ct, &n, (const uint8_t *) psk,
+                             psk_len) != 1
+        || EVP_EncryptFinal_ex(ctx, ct + n, &n) != 1
         || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, GCM_TAG_LEN,
-                               sealed + RAW_KEY_LEN + psk_len) != 1) {
+                               ct + psk_len) != 1) {
         error = xstrdup("encryption failed");
         goto out;
     }
@@ -258,8 +333,19 @@ out:
     OPENSSL_cleanse(sealed, sealed_len);
     free(sealed);
     EVP_CIPHER_CTX_free(ctx);
-    EVP_PKEY_free(eph);
-    EVP_PKEY_free(recipient);
+    return error;
+}
+
+/* Seals one key, as vpn_sealer_seal() does, with an ephemeral key of its
+ * own. */
+char *
+vpn_seal(const char *public_key, const char *name, const char *psk,
+         const char *secret, char **box)
+{
+    struct vpn_sealer *sealer = vpn_sealer_create();
+    char *error = vpn_sealer_seal(sealer, public_key, name, psk, secret,
+                                  box);
+    vpn_sealer_destroy(sealer);
     return error;
 }
 
@@ -328,15 +414,18 @@ vpn_unseal(const struct vpn_seal_key *key, const char *name,
     size_t plain_len = 0;
     uint8_t own_raw[RAW_KEY_LEN];
     size_t len = RAW_KEY_LEN;
-    uint8_t aes[AES_KEY_LEN], iv[GCM_IV_LEN];
+    uint8_t aes[AES_KEY_LEN], iv[GCM_IV_LEN], shared[RAW_KEY_LEN];
+    bool v2 = !strcmp(fields[0], "2");
+    size_t salt_len = v2 ? SALT_LEN : 0;
+    size_t head_len = RAW_KEY_LEN + salt_len;
 
     if (strcmp(fields[1], key->public_key)) {
         error = xstrdup("sealed to another chassis's key");
         goto out;
     }
     if (!base64_decode(fields[3], strlen(fields[3]), &sealed, &sealed_len)
-        || sealed_len < RAW_KEY_LEN + GCM_TAG_LEN
-        || sealed_len > RAW_KEY_LEN + GCM_TAG_LEN + MAX_PSK_LEN) {
+        || sealed_len < head_len + GCM_TAG_LEN
+        || sealed_len > head_len + GCM_TAG_LEN + MAX_PSK_LEN) {
         error = xstrdup("malformed sealed key");
         goto out;
     }
@@ -344,12 +433,15 @@ vpn_unseal(const struct vpn_seal_key *key, const char *name,
                                       RAW_KEY_LEN);
     if (!eph
         || EVP_PKEY_get_raw_public_key(key->pkey, own_raw, &len) != 1
-        || !derive(key->pkey, eph, sealed, own_raw, aes, iv)) {
+        || !agree(key->pkey, eph, shared)
+        || !expand(shared, sealed + RAW_KEY_LEN, salt_len,
+                   v2 ? HKDF_LABEL_2 : HKDF_LABEL_1, sealed, own_raw, aes,
+                   iv)) {
         error = xstrdup("key agreement failed");
         goto out;
     }
 
-    plain_len = sealed_len - RAW_KEY_LEN - GCM_TAG_LEN;
+    plain_len = sealed_len - head_len - GCM_TAG_LEN;
     plain = xmalloc(plain_len + 1);
     int n, n2;
     ctx = EVP_CIPHER_CTX_new();
@@ -358,9 +450,9 @@ vpn_unseal(const struct vpn_seal_key *key, const char *name,
         || EVP_DecryptUpdate(ctx, NULL, &n, (const uint8_t *) name,
                              strlen(name)) != 1
         || EVP_DecryptUpdate(ctx, (uint8_t *) plain, &n,
-                             sealed + RAW_KEY_LEN, plain_len) != 1
+                             sealed + head_len, plain_len) != 1
         || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, GCM_TAG_LEN,
-                               sealed + RAW_KEY_LEN + plain_len) != 1
+                               sealed + head_len + plain_len) != 1
         || EVP_DecryptFinal_ex(ctx, (uint8_t *) plain + n, &n2) != 1
         || memchr(plain, '\0', plain_len)) {
         error = xstrdup("the sealed key does not open (changed, or sealed "
@@ -373,6 +465,7 @@ vpn_unseal(const struct vpn_seal_key *key, const char *name,
 
 out:
     OPENSSL_cleanse(aes, sizeof aes);
+    OPENSSL_cleanse(shared, sizeof shared);
     if (plain) {
         OPENSSL_cleanse(plain, plain_len);
         free(plain);
@@ -419,43 +512,57 @@ public_from_base64(const char *s)
     return pkey;
 }
 
-/* Derives the AES key and IV of a box from the X25519 agreement between
- * 'own' and 'peer', bound to both public keys. */
+/* Stores in 'shared' the X25519 agreement between 'own' and 'peer'. */
 static bool
-derive(EVP_PKEY *own, EVP_PKEY *peer, const uint8_t eph_pub[RAW_KEY_LEN],
-       const uint8_t recipient_pub[RAW_KEY_LEN], uint8_t key[AES_KEY_LEN],
-       uint8_t iv[GCM_IV_LEN])
+agree(EVP_PKEY *own, EVP_PKEY *peer, uint8_t shared[RAW_KEY_LEN])
 {
-    uint8_t shared[RAW_KEY_LEN];
-    size_t shared_len = sizeof shared;
-    uint8_t okm[AES_KEY_LEN + GCM_IV_LEN];
-    size_t okm_len = sizeof okm;
-    uint8_t info[sizeof HKDF_LABEL - 1 + 2 * RAW_KEY_LEN];
-    memcpy(info, HKDF_LABEL, sizeof HKDF_LABEL - 1);
-    memcpy(info + sizeof HKDF_LABEL - 1, eph_pub, RAW_KEY_LEN);
-    memcpy(info + sizeof HKDF_LABEL - 1 + RAW_KEY_LEN, recipient_pub,
-           RAW_KEY_LEN);
-
+    size_t shared_len = RAW_KEY_LEN;
     EVP_PKEY_CTX *dh = EVP_PKEY_CTX_new(own, NULL);
-    EVP_PKEY_CTX *kdf = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
-    bool ok = (dh && kdf
+    bool ok = (dh
                && EVP_PKEY_derive_init(dh) == 1
                && EVP_PKEY_derive_set_peer(dh, peer) == 1
                && EVP_PKEY_derive(dh, shared, &shared_len) == 1
-               && shared_len == RAW_KEY_LEN
+               && shared_len == RAW_KEY_LEN);
+    EVP_PKEY_CTX_free(dh);
+    return ok;
+}
+
+/* Derives the AES key and IV of a box from agreement 'shared', bound to
+ * 'label' and both public keys, with the box's 'salt' (version 2; version
+ * 1 had none). */
+static bool
+expand(const uint8_t shared[RAW_KEY_LEN], const uint8_t *salt,
+       size_t salt_len, const char *label,
+       const uint8_t eph_pub[RAW_KEY_LEN],
+       const uint8_t recipient_pub[RAW_KEY_LEN], uint8_t key[AES_KEY_LEN],
+       uint8_t iv[GCM_IV_LEN])
+{
+    uint8_t okm[AES_KEY_LEN + GCM_IV_LEN];
+    size_t okm_len = sizeof okm;
+    size_t label_len = strlen(label);
+    uint8_t info[64 + 2 * RAW_KEY_LEN];
+    ovs_assert(label_len <= 64);
+    memcpy(info, label, label_len);
+    memcpy(info + label_len, eph_pub, RAW_KEY_LEN);
+    memcpy(info + label_len + RAW_KEY_LEN, recipient_pub, RAW_KEY_LEN);
+
+    EVP_PKEY_CTX *kdf = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+    bool ok = (kdf
                && EVP_PKEY_derive_init(kdf) == 1
                && EVP_PKEY_CTX_set_hkdf_md(kdf, EVP_sha256()) == 1
-               && EVP_PKEY_CTX_set1_hkdf_key(kdf, shared, shared_len) == 1
-               && EVP_PKEY_CTX_add1_hkdf_info(kdf, info, sizeof info) == 1
+               && (!salt_len
+                   || EVP_PKEY_CTX_set1_hkdf_salt(kdf, salt, salt_len) == 1)
+               && EVP_PKEY_CTX_set1_hkdf_key(kdf, shared, RAW_KEY_LEN) == 1
+               && EVP_PKEY_CTX_add1_hkdf_info(kdf, info,
+                                              label_len + 2 * RAW_KEY_LEN)
+                  == 1
                && EVP_PKEY_derive(kdf, okm, &okm_len) == 1
                && okm_len == sizeof okm);
     if (ok) {
         memcpy(key, okm, AES_KEY_LEN);
         memcpy(iv, okm + AES_KEY_LEN, GCM_IV_LEN);
     }
-    OPENSSL_cleanse(shared, sizeof shared);
     OPENSSL_cleanse(okm, sizeof okm);
-    EVP_PKEY_CTX_free(dh);
     EVP_PKEY_CTX_free(kdf);
     return ok;
 }
@@ -513,7 +620,7 @@ split_box(const char *box, char *fields[4])
         fields[i] = xmemdup0(p, len);
         p += len + (i < 3);
     }
-    if (i == 4 && !strcmp(fields[0], BOX_VERSION)) {
+    if (i == 4 && (!strcmp(fields[0], "1") || !strcmp(fields[0], "2"))) {
         return true;
     }
     while (i > 0) {

@@ -27,13 +27,18 @@
  * the gateway's chassis:
  *
  *     shared = X25519(ephemeral private key, chassis public key)
- *     key, iv = HKDF-SHA256(shared, info = label | ephemeral | chassis)
+ *     key, iv = HKDF-SHA256(salt, shared,
+ *                           info = label | ephemeral | chassis)
  *     box = AES-256-GCM(key, iv, aad = tunnel name, psk)
  *
  * so that only that chassis's private key opens it, and a box moved to
- * another tunnel's row does not open.  A sealed box is the string
+ * another tunnel's row does not open.  A sealer (struct vpn_sealer) uses
+ * one ephemeral key for all the boxes it seals to one chassis, which makes
+ * sealing a thousand keys one X25519 agreement instead of a thousand; the
+ * random salt, 16 bytes per box, still gives every box its own AES key and
+ * IV.  A sealed box is the string
  *
- *     1:RECIPIENT:COMMITMENT:EPHEMERAL|CIPHERTEXT|TAG
+ *     2:RECIPIENT:COMMITMENT:EPHEMERAL|SALT|CIPHERTEXT|TAG
  *
  * in base64, where RECIPIENT is the chassis's public key, and COMMITMENT
  * is an HMAC-SHA256 of the tunnel name, the recipient and the key, keyed
@@ -41,7 +46,8 @@
  * lets the translator see that a box still holds the right key for the
  * right chassis, without opening it, so that it rewrites a box only when
  * either changed; it tells a reader without the secret nothing about the
- * key.
+ * key.  Version 1 boxes (an ephemeral key per box, no salt), which earlier
+ * translators wrote, still open and still count as current.
  *
  * Every function uses OpenSSL's EVP interface. */
 
@@ -52,6 +58,7 @@
 #include "openvswitch/compiler.h"
 
 struct vpn_seal_key;
+struct vpn_sealer;
 
 /* The translator's commitment secret: VPN_SEAL_SECRET_LEN random bytes,
  * written as hexadecimal. */
@@ -70,6 +77,12 @@ bool vpn_seal_public_key_is_valid(const char *public_key);
 char *vpn_seal_secret_generate(void);
 bool vpn_seal_secret_is_valid(const char *secret);
 
+struct vpn_sealer *vpn_sealer_create(void);
+void vpn_sealer_destroy(struct vpn_sealer *);
+char *vpn_sealer_seal(struct vpn_sealer *, const char *public_key,
+                      const char *name, const char *psk,
+                      const char *secret, char **box)
+    OVS_WARN_UNUSED_RESULT;
 char *vpn_seal(const char *public_key, const char *name, const char *psk,
                const char *secret, char **box) OVS_WARN_UNUSED_RESULT;
 bool vpn_seal_is_current(const char *box, const char *public_key,

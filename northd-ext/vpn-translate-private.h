@@ -118,6 +118,10 @@ struct vpn_translator {
     char *seal_secret;
     char *new_seal_secret;
 
+    /* The sealer of the current run: one ephemeral key per chassis for
+     * all the keys it seals in one run, none kept beyond it. */
+    struct vpn_sealer *sealer;
+
     struct ovsdb_idl_index *lsp_by_name;
     struct ovsdb_idl_index *tun_by_name;    /* NB VPN_Tunnel. */
     struct ovsdb_idl_index *gw_by_name;     /* NB VPN_Gateway. */

@@ -470,8 +470,8 @@ tr_sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
     } else if (!vpn_seal_is_current(sb->sealed_psk, recipient, t->name,
                                     p->psk, tr->seal_secret)) {
         char *box;
-        char *error = vpn_seal(recipient, t->name, p->psk, tr->seal_secret,
-                               &box);
+        char *error = vpn_sealer_seal(tr->sealer, recipient, t->name,
+                                      p->psk, tr->seal_secret, &box);
         if (error) {
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
             VLOG_WARN_RL(&rl, "tunnel %s: cannot seal its key: %s",

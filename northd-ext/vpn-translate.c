@@ -256,6 +256,7 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
 
     tr->nb_txn = nb_txn;
     tr->sb_txn = sb_txn;
+    tr->sealer = vpn_sealer_create();
     tr_refresh_name_maps(tr);
     tr_refresh_seal_secret(tr);
     vpn_chassis_run(&tr->chassis, tr->sb, tr->status, time_msec());
@@ -307,6 +308,8 @@ vpn_translator_run(struct vpn_translator *tr, struct ovsdb_idl_txn *nb_txn,
     ovsdb_idl_track_clear(tr->sb);
     ovsdb_idl_track_clear(tr->status);
     tr->nb_txn = tr->sb_txn = NULL;
+    vpn_sealer_destroy(tr->sealer);
+    tr->sealer = NULL;
     tr->last_run_usec = time_usec() - start;
     if (full) {
         tr->last_full_usec = tr->last_run_usec;

@@ -126,6 +126,35 @@ check(void)
     ovs_assert(recipient && !strcmp(recipient, pub_a));
     free(recipient);
 
+    /* A sealer's boxes to one chassis share their ephemeral key, yet each
+     * has its own salt, and so its own AES key and IV: the same key
+     * sealed twice gives two different ciphertexts, and each opens. */
+    struct vpn_sealer *sealer = vpn_sealer_create();
+    char *s1, *s2, *s3;
+    ovs_assert(!vpn_sealer_seal(sealer, pub_a, "t1", psk, secret, &s1));
+    ovs_assert(!vpn_sealer_seal(sealer, pub_a, "t1", psk, secret, &s2));
+    ovs_assert(!vpn_sealer_seal(sealer, pub_b, "t1", psk, secret, &s3));
+    vpn_sealer_destroy(sealer);
+    const char *sealed1 = strrchr(s1, ':') + 1;
+    const char *sealed2 = strrchr(s2, ':') + 1;
+    const char *sealed3 = strrchr(s3, ':') + 1;
+    /* The first 42 base64 characters encode the ephemeral key alone (252
+     * of its 256 bits); the first 48, it and 4 bytes of the salt. */
+    ovs_assert(!strncmp(sealed1, sealed2, 42));
+    ovs_assert(strncmp(sealed1, sealed2, 48));
+    ovs_assert(strncmp(sealed1, sealed3, 42));
+    ovs_assert(strcmp(s1, s2));
+    ovs_assert(!vpn_unseal(a, "t1", s1, &opened) && !strcmp(opened, psk));
+    free(opened);
+    ovs_assert(!vpn_unseal(a, "t1", s2, &opened) && !strcmp(opened, psk));
+    free(opened);
+    ovs_assert(!vpn_unseal(b, "t1", s3, &opened) && !strcmp(opened, psk));
+    free(opened);
+    ovs_assert(vpn_seal_is_current(s2, pub_a, "t1", psk, secret));
+    free(s1);
+    free(s2);
+    free(s3);
+
     free(box);
     free(box2);
     free(secret);
