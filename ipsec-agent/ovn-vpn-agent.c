@@ -98,6 +98,8 @@ struct agent_gateway {
     char *name;
     char *netns;
     struct vpn_pluto *pluto;    /* NULL until its namespace is ready. */
+    bool standby;               /* Kept warm for a failover: plumbed, with
+                                 * a pluto, but no conns. */
     bool seen;                  /* Mark for the sweep in sync_gateways(). */
     bool conns_stale;           /* 'pluto' has not been given the SB's
                                  * tunnels since they last changed. */
@@ -159,6 +161,8 @@ static void free_tunnels(struct shash *by_gateway);
 static void gateway_dirs(const char *netns, char **rundir, char **statedir);
 static const struct agent_gateway *find_pluto_owner(const struct agent *,
                                                     const char *rundir);
+static bool gateway_is_standby(const struct agent *,
+                               const struct sbrec_vpn_gateway *);
 static bool gateway_is_ours(const struct agent *,
                             const struct sbrec_vpn_gateway *);
 static bool tunnel_is_ours(const struct agent *,
@@ -611,6 +615,17 @@ gateway_is_ours(const struct agent *agent,
             && sb_name_ok("gateway", sbgw->name));
 }
 
+/* Returns true if this chassis is 'sbgw''s standby (and it is valid). */
+static bool
+gateway_is_standby(const struct agent *agent,
+                   const struct sbrec_vpn_gateway *sbgw)
+{
+    return (sbgw && sbgw->standby && agent->chassis
+            && !strcmp(sbgw->standby, agent->chassis)
+            && !gateway_is_ours(agent, sbgw)
+            && sb_name_ok("gateway", sbgw->name));
+}
+
 /* Returns true if 't''s gateway is placed on this chassis and both are
  * valid. */
 static bool
@@ -671,7 +686,10 @@ tunnel_params(const struct sbrec_vpn_gateway *gw,
 }
 
 /* Makes the namespaces, ports and plutos match the gateways the SB places
- * on this chassis. */
+ * on this chassis, and those it is the standby of: those are plumbed and
+ * get a pluto too, without conns, so that taking one over costs only its
+ * conns and their IKE exchanges.  (Their port is not bound here until
+ * then: the gateway's logical port requests the active chassis.) */
 static void
 sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
               const struct ovsdb_idl *ovs, struct ovsdb_idl_txn *ovs_txn)
@@ -687,7 +705,8 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
     size_t n = 0, allocated = 0;
     const struct sbrec_vpn_gateway *sbgw;
     SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
-        if (!gateway_is_ours(agent, sbgw)) {
+        bool standby = gateway_is_standby(agent, sbgw);
+        if (!standby && !gateway_is_ours(agent, sbgw)) {
             continue;
         }
         if (n >= allocated) {
@@ -710,7 +729,14 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
             gw->name = xstrdup(sbgw->name);
             gw->netns = vpn_plumb_netns_name(netns_prefix, sbgw->name);
             gw->node = shash_add(&agent->gateways, gw->name, gw);
-            VLOG_INFO("gateway %s placed on this chassis", gw->name);
+            gw->standby = standby;
+            VLOG_INFO("gateway %s %s this chassis", gw->name,
+                      standby ? "kept warm (standby) on" : "placed on");
+        } else if (gw->standby != standby) {
+            VLOG_INFO("gateway %s %s this chassis", gw->name,
+                      standby ? "left for standby on" : "taken over by");
+            gw->standby = standby;
+            gw->conns_stale = true;
         }
         gw->seen = true;
     }
@@ -751,7 +777,7 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
     SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
         struct agent_gateway *gw = shash_find_data(&agent->gateways,
                                                    sbgw->name);
-        if (!gw || !sbgw->chassis || strcmp(sbgw->chassis, agent->chassis)) {
+        if (!gw || !gw->seen) {
             continue;
         }
         if (!gw->pluto && vpn_plumb_ready(agent->plumb, gw->name)) {
@@ -805,8 +831,11 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
             collect_tunnels(agent, sb, &by_gateway);
             collected = true;
         }
-        const struct gateway_tunnels *gt = shash_find_data(&by_gateway,
-                                                           sbgw->name);
+        /* A standby's pluto has no conns (and this chassis none of its
+         * tunnels' keys). */
+        const struct gateway_tunnels *gt = (gw->standby ? NULL
+                                            : shash_find_data(&by_gateway,
+                                                              sbgw->name));
         /* Not yet if pluto is still loading a batch of conns. */
         gw->conns_stale = !vpn_pluto_set_conns(gw->pluto,
                                                gt ? gt->params : NULL,
@@ -815,11 +844,11 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
     free_tunnels(&by_gateway);
 
     /* Applied: every gateway of this chassis has its pluto, with every
-     * conn the SB gives it. */
+     * conn the SB gives it.  (A standby is not waited for.) */
     bool applied = true;
     SHASH_FOR_EACH (node, &agent->gateways) {
         const struct agent_gateway *gw = node->data;
-        applied = applied && gw->pluto && !gw->conns_stale;
+        applied = applied && (gw->standby || (gw->pluto && !gw->conns_stale));
     }
     if (applied && cfg != agent->applied_cfg) {
         agent->applied_cfg = cfg;
@@ -1086,6 +1115,9 @@ agent_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
         ds_put_format(&s, "gateway %s: netns %s, %s", gw->name, gw->netns,
                       vpn_plumb_ready(agent->plumb, gw->name)
                       ? "plumbed" : "not plumbed");
+        if (gw->standby) {
+            ds_put_cstr(&s, ", standby");
+        }
         if (gw->pluto) {
             ds_put_format(&s, ", pluto %ld%s (%u starts)",
                           (long int) vpn_pluto_get_pid(gw->pluto),

@@ -125,8 +125,11 @@ vpn_reporter_set_chassis(struct vpn_reporter *r, const char *chassis,
     sbrec_chassis_private_set_condition(sb, &cond);
     ovsdb_idl_condition_destroy(&cond);
 
+    /* The gateways it runs, and those it is the standby of (whose tunnels
+     * it does not get). */
     ovsdb_idl_condition_init(&cond);
     sbrec_vpn_gateway_add_clause_chassis(&cond, OVSDB_F_EQ, r->chassis);
+    sbrec_vpn_gateway_add_clause_standby(&cond, OVSDB_F_EQ, r->chassis);
     r->sb_cond_seqno = sbrec_vpn_gateway_set_condition(sb, &cond);
     ovsdb_idl_condition_destroy(&cond);
 

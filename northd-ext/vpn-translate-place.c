@@ -330,14 +330,20 @@ supports_all(const struct vpn_translator *tr, const char *name,
 /* Placement: the highest-priority candidate chassis with a live agent whose
  * libreswan accepts every valid tunnel of the gateway; if none accepts them
  * all, the highest-priority live one (the tunnels it refuses get an
- * error).  Returns the chassis name or NULL. */
+ * error).  Chassis 'exclude', if nonnull, is not considered: the standby is
+ * the placement without the chassis that runs the gateway.  Returns the
+ * chassis name or NULL. */
 char *
 tr_place_gateway(const struct vpn_translator *tr,
                  const struct nbrec_vpn_gateway *gw,
-                 const struct vpn_tunnel_params *params, size_t n_params)
+                 const struct vpn_tunnel_params *params, size_t n_params,
+                 const char *exclude)
 {
     struct sset alive = SSET_INITIALIZER(&alive);
     vpn_chassis_alive_names(&tr->chassis, &alive);
+    if (exclude) {
+        sset_find_and_delete(&alive, exclude);
+    }
 
     const char *best = NULL, *best_any = NULL;
     int64_t best_prio = -1, best_any_prio = -1;

@@ -69,6 +69,7 @@ struct nd_gateway {
     char *chassis;              /* Where it runs, or NULL. */
     bool held;                  /* 'chassis' is silent but no other
                                  * candidate is alive to take over. */
+    char *standby;              /* Where it would go next, or NULL. */
     ovs_be32 internal_ip;
     struct eth_addr mac;
     struct vpn_nb_subnet subnet;
@@ -169,7 +170,7 @@ bool tr_is_candidate(const struct vpn_translator *tr,
 char *tr_place_gateway(const struct vpn_translator *tr,
                        const struct nbrec_vpn_gateway *gw,
                        const struct vpn_tunnel_params *params,
-                       size_t n_params);
+                       size_t n_params, const char *exclude);
 const char *tr_unplaced_reason(const struct nbrec_vpn_gateway *gw);
 
 /* vpn-translate-rows.c. */

@@ -343,6 +343,9 @@ tr_sync_gateway_sb(struct vpn_translator *tr,
     if (!nullable_string_is_equal(sb->chassis, g->chassis)) {
         sbrec_vpn_gateway_set_chassis(sb, g->chassis);
     }
+    if (!nullable_string_is_equal(sb->standby, g->standby)) {
+        sbrec_vpn_gateway_set_standby(sb, g->standby);
+    }
     if (strcmp(sb->logical_port, lsp)) {
         sbrec_vpn_gateway_set_logical_port(sb, lsp);
     }
@@ -662,6 +665,7 @@ tr_free_gateway(struct vpn_translator *tr, struct nd_gateway *g)
     free(g->sb_name);
     free(g->error);
     free(g->chassis);
+    free(g->standby);
     free(g);
 }
 

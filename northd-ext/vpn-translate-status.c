@@ -229,6 +229,9 @@ tr_gateway_status(const struct vpn_translator *tr,
         return;
     }
     smap_add(status, "chassis", g->chassis);
+    if (g->standby) {
+        smap_add(status, "standby", g->standby);
+    }
 
     const struct smap *reports = vpn_chassis_reports(&tr->chassis,
                                                      g->chassis);

@@ -214,7 +214,8 @@ tr_sync_router(struct vpn_translator *tr,
                 = tr_lookup_sb_gateway(tr, gw->name);
             previous = old ? nullable_xstrdup(old->chassis) : NULL;
         }
-        g->chassis = g->error ? NULL : tr_place_gateway(tr, gw, mine, n_mine);
+        g->chassis = (g->error ? NULL
+                      : tr_place_gateway(tr, gw, mine, n_mine, NULL));
         g->held = false;
         if (!g->chassis && !g->error && previous
             && tr_is_candidate(tr, gw, previous)) {
@@ -227,6 +228,13 @@ tr_sync_router(struct vpn_translator *tr,
             g->held = true;
         }
         free(previous);
+
+        /* The standby: where the gateway would go if its chassis failed,
+         * kept warm there by its agent. */
+        free(g->standby);
+        g->standby = (g->chassis
+                      ? tr_place_gateway(tr, gw, mine, n_mine, g->chassis)
+                      : NULL);
         free(mine);
 
         tr_sync_gateway_nb(tr, gw, g);
