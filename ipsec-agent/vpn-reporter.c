@@ -103,9 +103,10 @@ vpn_reporter_add_columns(struct ovsdb_idl *sb, struct ovsdb_idl *status)
 
 /* Sets this chassis's name and monitors, in the SB's Chassis_Private and
  * VPN_Gateway and the status database's Chassis_Report, only this
- * chassis's rows, as ovn-controller does with ovn-monitor-all=false: every
- * other chassis's reports and gateways would otherwise reach every agent.
- * Its VPN_Tunnel rows follow (vpn_reporter_update_tunnel_condition()). */
+ * chassis's rows (its gateways: those it runs or is the standby of), as
+ * ovn-controller does with ovn-monitor-all=false: every other chassis's
+ * reports and gateways would otherwise reach every agent.  Its VPN_Tunnel
+ * rows follow (vpn_reporter_update_tunnel_condition()). */
 void
 vpn_reporter_set_chassis(struct vpn_reporter *r, const char *chassis,
                          struct ovsdb_idl *sb, struct ovsdb_idl *status)
