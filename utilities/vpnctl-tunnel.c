@@ -293,11 +293,9 @@ vpnctl_apply_ipsec_options(struct ctl_context *ctx,
         }
         nbrec_vpn_tunnel_set_ipsec_encryption(t, enc);
     } else if (enc || (proto && !strcmp(proto, "ah"))) {
-        /* AH does not encrypt: switching to AH clears the encryption. */
+        /* AH does not encrypt: switching to AH clears the encryption (and
+         * back to ESP, the empty column is the default encryption). */
         nbrec_vpn_tunnel_set_ipsec_encryption(t, NULL);
-    } else if (proto && !t->ipsec_encryption) {
-        nbrec_vpn_tunnel_set_ipsec_encryption(
-            t, vpn_setting_find("ipsec_encryption")->default_string);
     }
     const char *pfs = shash_find_data(&ctx->options, "--pfs");
     if (pfs) {
@@ -338,42 +336,6 @@ vpnctl_apply_other_options(struct ctl_context *ctx,
         return ok;
     }
     return true;
-}
-
-/* Writes every policy setting that 't' leaves unset with its default, so
- * that a tunnel created by ovn-vpnctl shows all its settings. */
-static void
-vpnctl_write_defaults(const struct nbrec_vpn_tunnel *t)
-{
-    struct vpn_tunnel_params p;
-    vpn_nb_tunnel_params(t, &p);
-
-    /* Each setter frees the column's previous value, which 'p' may point
-     * into: read what is needed before writing. */
-    bool ikev1 = !strcmp(p.ike_version, "ikev1");
-    nbrec_vpn_tunnel_set_ike_version(t, p.ike_version);
-    if (ikev1) {
-        nbrec_vpn_tunnel_set_ike_mode(t, p.ike_mode);
-    }
-    nbrec_vpn_tunnel_set_ike_encryption(t, p.ike_encryption);
-    nbrec_vpn_tunnel_set_ike_integrity(t, p.ike_integrity);
-    int64_t v = p.ike_dh_group;
-    nbrec_vpn_tunnel_set_ike_dh_group(t, &v, 1);
-    v = p.ike_lifetime;
-    nbrec_vpn_tunnel_set_ike_lifetime(t, &v, 1);
-    nbrec_vpn_tunnel_set_ipsec_protocol(t, p.ipsec_protocol);
-    nbrec_vpn_tunnel_set_ipsec_encryption(t, p.ipsec_encryption);
-    nbrec_vpn_tunnel_set_ipsec_integrity(t, p.ipsec_integrity);
-    v = p.ipsec_pfs_group;
-    nbrec_vpn_tunnel_set_ipsec_pfs_group(t, &v, 1);
-    v = p.ipsec_lifetime;
-    nbrec_vpn_tunnel_set_ipsec_lifetime(t, &v, 1);
-    nbrec_vpn_tunnel_set_dpd_action(t, p.dpd_action);
-    v = p.dpd_delay;
-    nbrec_vpn_tunnel_set_dpd_delay(t, &v, 1);
-    v = p.dpd_timeout;
-    nbrec_vpn_tunnel_set_dpd_timeout(t, &v, 1);
-    nbrec_vpn_tunnel_set_initiator(t, p.initiator);
 }
 
 /* Tunnel commands. */
@@ -443,7 +405,9 @@ cmd_vpn_tunnel_add(struct ctl_context *ctx)
         && vpnctl_apply_ike_options(ctx, t)
         && vpnctl_apply_ipsec_options(ctx, t)
         && vpnctl_apply_other_options(ctx, t)) {
-        vpnctl_write_defaults(t);
+        /* A setting left unset stays empty: its default is the catalog's,
+         * applied by whoever reads the row (vpn_nb_tunnel_params()), for
+         * rows from any OVSDB client alike. */
         vpnctl_check_tunnel(ctx, t);
     }
 }
@@ -606,11 +570,9 @@ cmd_vpn_tunnel_set_ike(struct ctl_context *ctx)
                                               "--ike-version");
         if (version && !strcmp(version, "ikev2")
             && !shash_find(&ctx->options, "--ike-mode")) {
-            /* The mode applies to IKEv1 only. */
+            /* The mode applies to IKEv1 only (and for IKEv1, an empty
+             * mode is the default mode). */
             nbrec_vpn_tunnel_set_ike_mode(t, NULL);
-        } else if (version && !strcmp(version, "ikev1") && !t->ike_mode) {
-            nbrec_vpn_tunnel_set_ike_mode(
-                t, vpn_setting_find("ike_mode")->default_string);
         }
         vpnctl_check_tunnel(ctx, t);
     }
