@@ -420,8 +420,8 @@ tr_add_router(struct vpn_translator *tr, struct hmapx *routers,
  * stock side, as a table.  A tracked row counts if it was inserted or
  * deleted or if one of 'columns' changed ('columns' empty: any tracked
  * column), unless 'external_ids' says it is the translator's own row.
- * (What a change to a VPN table invalidates is a VPC: see the code that
- * follows the table's use in tr_collect_changes().) */
+ * (What a change to a VPN table invalidates is a VPC: see struct
+ * vpn_input.) */
 struct stock_input {
     const struct ovsdb_idl_table_class *table;
     const struct ovsdb_idl_column *columns[3];
@@ -497,6 +497,177 @@ stock_input_changed(const struct ovsdb_idl *idl, const struct stock_input *in)
     return false;
 }
 
+/* Writes peer 'peer''s status: running, or its error. */
+static void
+tr_sync_peer_status(const struct nbrec_vpn_peer *peer)
+{
+    struct smap status = SMAP_INITIALIZER(&status);
+    char *error = vpn_nb_check_peer(peer);
+    smap_add(&status, "state", error ? "error" : "running");
+    if (error) {
+        smap_add(&status, "reason", error);
+        free(error);
+    }
+    if (!smap_equal(&status, &peer->status)) {
+        nbrec_vpn_peer_set_status(peer, &status);
+    }
+    smap_destroy(&status);
+}
+
+/* The VPN tables: the input tracking of the translator's own side, as a
+ * table.  A tracked row of 'table' counts if it was inserted or deleted or
+ * if any column but 'status' (the translator's own output) changed.  What
+ * a change invalidates is one or more VPCs:
+ *
+ *   - 'forget' (for a deleted row) adds the VPC that the translator last
+ *     synced the row in, takes its output rows out of the databases and
+ *     forgets it;
+ *
+ *   - 'affects' (for an inserted or changed row) adds the VPCs that the
+ *     row belongs to now and, if it moved, the one it left;
+ *
+ *   - 'inserted' (for an inserted row) does what a new row needs at once,
+ *     even if it affects no VPC.
+ *
+ * Inserting or deleting a row of a table that is 'indexed', or changing
+ * one of its 'index_columns', makes the name index of gateways and
+ * tunnels stale. */
+struct vpn_input {
+    const struct ovsdb_idl_table_class *table;
+    const struct ovsdb_idl_column *status;
+    bool indexed;
+    const struct ovsdb_idl_column *index_columns[2];
+    void (*forget)(struct vpn_translator *, const struct uuid *,
+                   struct hmapx *routers);
+    void (*affects)(struct vpn_translator *, const struct ovsdb_idl_row *,
+                    struct hmapx *routers);
+    void (*inserted)(struct vpn_translator *, const struct ovsdb_idl_row *);
+};
+
+static void
+gateway_forget(struct vpn_translator *tr, const struct uuid *uuid,
+               struct hmapx *routers)
+{
+    struct nd_gateway *g = tr_find_gateway(tr, uuid);
+    if (g) {
+        tr_add_router(tr, routers, &g->router);
+        tr_delete_gateway_rows(tr, g);
+        tr_free_gateway(tr, g);
+    }
+}
+
+static void
+gateway_affects(struct vpn_translator *tr, const struct ovsdb_idl_row *row,
+                struct hmapx *routers)
+{
+    const struct nbrec_vpn_gateway *gw = ROW_OF(row, nbrec_vpn_gateway);
+    struct nd_gateway *g = tr_find_gateway(tr, &row->uuid);
+    if (g && !uuid_equals(&g->router, &gw->router->header_.uuid)) {
+        tr_add_router(tr, routers, &g->router);
+    }
+    hmapx_add(routers, CONST_CAST(struct nbrec_logical_router *,
+                                  gw->router));
+}
+
+/* A peer belongs to the VPCs of its tunnels; it has no output rows. */
+static void
+peer_affects(struct vpn_translator *tr, const struct ovsdb_idl_row *row,
+             struct hmapx *routers)
+{
+    const struct nbrec_vpn_tunnel *t;
+    NBREC_VPN_TUNNEL_FOR_EACH (t, tr->nb) {
+        if (&t->peer->header_ == row) {
+            hmapx_add(routers, CONST_CAST(struct nbrec_logical_router *,
+                                          t->gateway->router));
+        }
+    }
+}
+
+/* A new peer gets its status even without tunnels. */
+static void
+peer_inserted(struct vpn_translator *tr OVS_UNUSED,
+              const struct ovsdb_idl_row *row)
+{
+    tr_sync_peer_status(ROW_OF(row, nbrec_vpn_peer));
+}
+
+static void
+tunnel_forget(struct vpn_translator *tr, const struct uuid *uuid,
+              struct hmapx *routers)
+{
+    struct nd_tunnel *nt = tr_find_tunnel(tr, uuid);
+    if (nt) {
+        tr_add_router(tr, routers, &nt->router);
+        tr_delete_tunnel_rows(tr, nt);
+        tr_free_tunnel(tr, nt);
+    }
+}
+
+static void
+tunnel_affects(struct vpn_translator *tr, const struct ovsdb_idl_row *row,
+               struct hmapx *routers)
+{
+    const struct nbrec_vpn_tunnel *t = ROW_OF(row, nbrec_vpn_tunnel);
+    struct nd_tunnel *nt = tr_find_tunnel(tr, &row->uuid);
+    if (nt && !uuid_equals(&nt->router, &t->gateway->router->header_.uuid)) {
+        tr_add_router(tr, routers, &nt->router);
+    }
+    hmapx_add(routers, CONST_CAST(struct nbrec_logical_router *,
+                                  t->gateway->router));
+}
+
+static const struct vpn_input vpn_inputs[] = {
+    { &nbrec_table_vpn_gateway, &nbrec_vpn_gateway_col_status, true,
+      { &nbrec_vpn_gateway_col_router, NULL },
+      gateway_forget, gateway_affects, NULL },
+    { &nbrec_table_vpn_peer, &nbrec_vpn_peer_col_status, false,
+      { NULL, NULL },
+      NULL, peer_affects, peer_inserted },
+    { &nbrec_table_vpn_tunnel, &nbrec_vpn_tunnel_col_status, true,
+      { &nbrec_vpn_tunnel_col_gateway, &nbrec_vpn_tunnel_col_peer },
+      tunnel_forget, tunnel_affects, NULL },
+};
+
+/* Adds to 'routers' the VPCs that the tracked changes to 'in''s table
+ * invalidate (see struct vpn_input). */
+static void
+vpn_input_collect(struct vpn_translator *tr, const struct vpn_input *in,
+                  struct hmapx *routers)
+{
+    const struct ovsdb_idl_row *row;
+    for (row = ovsdb_idl_track_get_first(tr->nb, in->table); row;
+         row = ovsdb_idl_track_get_next(row)) {
+        bool deleted = ovsdb_idl_row_get_seqno(row,
+                                               OVSDB_IDL_CHANGE_DELETE) > 0;
+        bool inserted = ovsdb_idl_row_get_seqno(row,
+                                                OVSDB_IDL_CHANGE_INSERT) > 0;
+        if (in->indexed) {
+            bool moved = false;
+            for (size_t i = 0; i < ARRAY_SIZE(in->index_columns); i++) {
+                moved = moved || (in->index_columns[i]
+                                  && ovsdb_idl_track_is_updated(
+                                      row, in->index_columns[i]));
+            }
+            if (inserted || deleted || moved) {
+                tr->index_stale = true;
+            }
+        }
+        if (deleted) {
+            if (in->forget) {
+                in->forget(tr, &row->uuid, routers);
+            }
+            continue;
+        }
+        if (!tr_changed_beyond_status(row, in->table, in->status)) {
+            continue;
+        }
+        in->affects(tr, row, routers);
+        if (inserted && in->inserted) {
+            in->inserted(tr, row);
+        }
+    }
+}
+
 /* Adds to 'routers' the VPCs that the changes since the previous run
  * affect, and deletes the rows of deleted gateways and tunnels; or sets
  * 'tr->recompute' when a change to the stock tables may affect any VPC. */
@@ -534,90 +705,8 @@ tr_collect_changes(struct vpn_translator *tr, struct hmapx *routers)
         }
     }
 
-    const struct nbrec_vpn_gateway *gw;
-    NBREC_VPN_GATEWAY_FOR_EACH_TRACKED (gw, tr->nb) {
-        if (nbrec_vpn_gateway_is_new(gw) || nbrec_vpn_gateway_is_deleted(gw)
-            || nbrec_vpn_gateway_is_updated(gw,
-                                            NBREC_VPN_GATEWAY_COL_ROUTER)) {
-            tr->index_stale = true;
-        }
-        struct nd_gateway *g = tr_find_gateway(tr, &gw->header_.uuid);
-        if (nbrec_vpn_gateway_is_deleted(gw)) {
-            if (g) {
-                tr_add_router(tr, routers, &g->router);
-                tr_delete_gateway_rows(tr, g);
-                tr_free_gateway(tr, g);
-            }
-            continue;
-        }
-        if (!tr_changed_beyond_status(&gw->header_, &nbrec_table_vpn_gateway,
-                                      &nbrec_vpn_gateway_col_status)) {
-            continue;
-        }
-        if (g && !uuid_equals(&g->router, &gw->router->header_.uuid)) {
-            tr_add_router(tr, routers, &g->router);
-        }
-        hmapx_add(routers, CONST_CAST(struct nbrec_logical_router *,
-                                      gw->router));
-    }
-
-    const struct nbrec_vpn_peer *peer;
-    NBREC_VPN_PEER_FOR_EACH_TRACKED (peer, tr->nb) {
-        if (nbrec_vpn_peer_is_deleted(peer)
-            || !tr_changed_beyond_status(&peer->header_, &nbrec_table_vpn_peer,
-                                         &nbrec_vpn_peer_col_status)) {
-            continue;
-        }
-        const struct nbrec_vpn_tunnel *t;
-        NBREC_VPN_TUNNEL_FOR_EACH (t, tr->nb) {
-            if (t->peer == peer) {
-                hmapx_add(routers, CONST_CAST(struct nbrec_logical_router *,
-                                              t->gateway->router));
-            }
-        }
-        if (!nbrec_vpn_peer_is_new(peer)) {
-            continue;
-        }
-        /* A new peer needs its status even without tunnels. */
-        struct smap status = SMAP_INITIALIZER(&status);
-        char *error = vpn_nb_check_peer(peer);
-        smap_add(&status, "state", error ? "error" : "running");
-        if (error) {
-            smap_add(&status, "reason", error);
-            free(error);
-        }
-        if (!smap_equal(&status, &peer->status)) {
-            nbrec_vpn_peer_set_status(peer, &status);
-        }
-        smap_destroy(&status);
-    }
-
-    const struct nbrec_vpn_tunnel *t;
-    NBREC_VPN_TUNNEL_FOR_EACH_TRACKED (t, tr->nb) {
-        if (nbrec_vpn_tunnel_is_new(t) || nbrec_vpn_tunnel_is_deleted(t)
-            || nbrec_vpn_tunnel_is_updated(t, NBREC_VPN_TUNNEL_COL_GATEWAY)
-            || nbrec_vpn_tunnel_is_updated(t, NBREC_VPN_TUNNEL_COL_PEER)) {
-            tr->index_stale = true;
-        }
-        struct nd_tunnel *nt = tr_find_tunnel(tr, &t->header_.uuid);
-        if (nbrec_vpn_tunnel_is_deleted(t)) {
-            if (nt) {
-                tr_add_router(tr, routers, &nt->router);
-                tr_delete_tunnel_rows(tr, nt);
-                tr_free_tunnel(tr, nt);
-            }
-            continue;
-        }
-        if (!tr_changed_beyond_status(&t->header_, &nbrec_table_vpn_tunnel,
-                                      &nbrec_vpn_tunnel_col_status)) {
-            continue;
-        }
-        if (nt && !uuid_equals(&nt->router,
-                               &t->gateway->router->header_.uuid)) {
-            tr_add_router(tr, routers, &nt->router);
-        }
-        hmapx_add(routers, CONST_CAST(struct nbrec_logical_router *,
-                                      t->gateway->router));
+    for (size_t i = 0; i < ARRAY_SIZE(vpn_inputs); i++) {
+        vpn_input_collect(tr, &vpn_inputs[i], routers);
     }
 }
 
@@ -660,17 +749,7 @@ tr_full_sync(struct vpn_translator *tr)
     /* Peers' status. */
     const struct nbrec_vpn_peer *peer;
     NBREC_VPN_PEER_FOR_EACH (peer, tr->nb) {
-        struct smap status = SMAP_INITIALIZER(&status);
-        char *error = vpn_nb_check_peer(peer);
-        smap_add(&status, "state", error ? "error" : "running");
-        if (error) {
-            smap_add(&status, "reason", error);
-            free(error);
-        }
-        if (!smap_equal(&status, &peer->status)) {
-            nbrec_vpn_peer_set_status(peer, &status);
-        }
-        smap_destroy(&status);
+        tr_sync_peer_status(peer);
     }
 
     /* Sweep. */
