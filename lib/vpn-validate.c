@@ -506,6 +506,32 @@ vpn_check_initiator(const char *field, const char *s)
     return check_enum(field, s, enum_values("initiator"), "value");
 }
 
+/* Checks 's', the text of catalog setting 'setting', by its kind's rule:
+ * one of its values for an enumeration (then 's' is what is stored), a DH
+ * group, a PFS group or "disabled", or an integer in its range, stored in
+ * '*number'. */
+char *
+vpn_parse_setting(const struct vpn_setting *setting, const char *s,
+                  int *number)
+{
+    const char *field = setting->column;
+    *number = 0;
+    switch (setting->kind) {
+    case VPN_SETTING_ENUM:
+        return check_enum(field, s, setting->values,
+                          (setting->values == vpn_catalog_encryptions
+                           || setting->values == vpn_catalog_integrities
+                           ? "algorithm" : "value"));
+    case VPN_SETTING_DH:
+        return vpn_parse_dh_group(field, s, number);
+    case VPN_SETTING_PFS:
+        return vpn_parse_pfs_group(field, s, number);
+    case VPN_SETTING_INT:
+        return vpn_parse_int(field, s, setting->min, setting->max, number);
+    }
+    OVS_NOT_REACHED();
+}
+
 /* Diffie-Hellman groups. */
 
 /* Checks that 'group' is one of the schema's DH groups. */

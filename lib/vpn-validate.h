@@ -177,6 +177,13 @@ char *vpn_parse_pfs_group(const char *field, const char *s, int *group)
     OVS_WARN_UNUSED_RESULT;
 void vpn_format_pfs_group(int group, struct ds *);
 
+/* Any setting of the catalog (vpn-catalog.h), given as text (an
+ * ovn-vpnctl option's argument), by the rule its kind says. */
+struct vpn_setting;
+char *vpn_parse_setting(const struct vpn_setting *, const char *s,
+                        int *number)
+    OVS_WARN_UNUSED_RESULT;
+
 /* Integers: lifetimes and dead peer detection, in seconds. */
 char *vpn_parse_int(const char *field, const char *s, int min, int max,
                     int *value)

@@ -16,14 +16,36 @@
 """Checks the schemas and ovn-vpn-nb(5) against the catalog of tunnel
 settings.
 
-usage: check-catalog.py CATALOG NB-SCHEMA SB-SCHEMA NB-XML [HELP]
+usage: check-catalog.py CATALOG NB-SCHEMA SB-SCHEMA NB-XML [HELP [COMMANDS]]
 
 CATALOG is test-vpn-catalog's output.  For every setting: the NB and SB
 VPN_Tunnel column allows exactly the catalog's values (or range), the
 column's documentation names every value and the default, and HELP (the
 output of "ovn-vpnctl --help"), if given, has its option with every
-value.  Prints one line
-per mismatch; exits 1 if there is any."""
+value, and COMMANDS (the output of "ovn-vpnctl --commands"), if given,
+shows vpn-tunnel-add taking every setting's option and the other tunnel
+commands no option that is neither a setting's nor one of their own.
+Prints one line per mismatch; exits 1 if there is any."""
+
+# The tunnel commands' options that are no setting of the catalog.
+OWN_OPTIONS = {"--local-cidrs", "--peer-cidrs", "--local-id", "--peer-id",
+               "--comment", "--psk", "--psk-file", "--may-exist", "--name"}
+
+
+def check_commands(catalog, commands_file, errors):
+    options = {s["option"] for s in catalog}
+    taken = {}
+    for line in open(commands_file):
+        fields = line.strip().split(",")
+        if len(fields) > 1:
+            taken[fields[1]] = set(re.findall(r"\[(--[a-z-]+)=?\]",
+                                              fields[0]))
+    for option in sorted(options - taken.get("vpn-tunnel-add", set())):
+        errors.append("ovn-vpnctl vpn-tunnel-add: no %s" % option)
+    for cmd in ("vpn-tunnel-set-ike", "vpn-tunnel-set-ipsec",
+                "vpn-tunnel-set"):
+        for option in sorted(taken.get(cmd, set()) - options - OWN_OPTIONS):
+            errors.append("ovn-vpnctl %s: %s is no setting" % (cmd, option))
 
 import json
 import re
@@ -59,9 +81,9 @@ def docs(xml_file):
 
 
 def main():
-    if len(sys.argv) not in (5, 6):
+    if len(sys.argv) not in (5, 6, 7):
         sys.exit(__doc__)
-    help_text = open(sys.argv[5]).read() if len(sys.argv) == 6 else None
+    help_text = open(sys.argv[5]).read() if len(sys.argv) >= 6 else None
     catalog = [json.loads(line) for line in open(sys.argv[1])]
     schemas = {"nb": json.load(open(sys.argv[2])),
                "sb": json.load(open(sys.argv[3]))}
@@ -105,6 +127,8 @@ def main():
         if "%s (default)" % d not in doc and "(default %s)" % d not in doc:
             errors.append("ovn-vpn-nb(5) %s: default %s not stated"
                           % (col, d))
+    if len(sys.argv) == 7:
+        check_commands(catalog, sys.argv[6], errors)
     for e in errors:
         print(e)
     sys.exit(1 if errors else 0)

@@ -1051,18 +1051,25 @@ vpnctl_exit(int status)
     exit(status);
 }
 
-#define TUNNEL_IKE_OPTIONS \
-    "--ike-version=,--ike-mode=,--ike-encryption=,--ike-integrity=," \
-    "--ike-dh-group=,--ike-lifetime=,--local-id=,--peer-id="
-#define TUNNEL_IPSEC_OPTIONS \
-    "--ipsec-protocol=,--ipsec-encryption=,--ipsec-integrity=,--pfs=," \
-    "--ipsec-lifetime="
-#define TUNNEL_OTHER_OPTIONS \
-    "--dpd-action=,--dpd-delay=,--dpd-timeout=,--initiator=,--comment=," \
-    "--psk=,--psk-file="
 #define TUNNEL_CIDR_OPTIONS "--local-cidrs=,--peer-cidrs="
 
-static const struct ctl_command_syntax vpnctl_commands[] = {
+/* The tunnel commands' options (NULL in the table below) are the catalog's
+ * settings' options of some groups (lib/vpn-catalog) and a few of their
+ * own: vpnctl_cmd_init() fills them in. */
+static const struct {
+    const char *command;
+    const char *own;            /* Options that are no catalog setting. */
+    const char *groups[3];      /* The catalog's groups it takes. */
+} tunnel_options[] = {
+    {"vpn-tunnel-add",
+     "--may-exist," TUNNEL_CIDR_OPTIONS ",--local-id=,--peer-id=,"
+     "--comment=,--psk=,--psk-file=", {"IKE", "IPsec", "Other"}},
+    {"vpn-tunnel-set-ike", "--local-id=,--peer-id=", {"IKE"}},
+    {"vpn-tunnel-set-ipsec", "", {"IPsec"}},
+    {"vpn-tunnel-set", "--name=,--comment=,--psk=,--psk-file=", {"Other"}},
+};
+
+static struct ctl_command_syntax vpnctl_commands[] = {
     /* Gateways. */
     {"vpn-gateway-add", 4, 4, "NAME ROUTER SWITCH PUBLIC_IP", pre_vpn,
      cmd_vpn_gateway_add, NULL,
@@ -1087,9 +1094,7 @@ static const struct ctl_command_syntax vpnctl_commands[] = {
 
     /* Tunnels. */
     {"vpn-tunnel-add", 3, 3, "NAME GATEWAY PEER", pre_vpn,
-     cmd_vpn_tunnel_add, NULL,
-     "--may-exist," TUNNEL_CIDR_OPTIONS "," TUNNEL_IKE_OPTIONS ","
-     TUNNEL_IPSEC_OPTIONS "," TUNNEL_OTHER_OPTIONS, RW},
+     cmd_vpn_tunnel_add, NULL, NULL, RW},
     {"vpn-tunnel-del", 1, INT_MAX, "NAME...", pre_vpn, cmd_vpn_tunnel_del,
      NULL, "--if-exists", RW},
     {"vpn-tunnel-list", 0, 0, "", pre_vpn, cmd_vpn_tunnel_list, NULL, "",
@@ -1099,11 +1104,11 @@ static const struct ctl_command_syntax vpnctl_commands[] = {
     {"vpn-tunnel-set-cidrs", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_cidrs,
      NULL, TUNNEL_CIDR_OPTIONS, RW},
     {"vpn-tunnel-set-ike", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_ike,
-     NULL, TUNNEL_IKE_OPTIONS, RW},
+     NULL, NULL, RW},
     {"vpn-tunnel-set-ipsec", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_ipsec,
-     NULL, TUNNEL_IPSEC_OPTIONS, RW},
-    {"vpn-tunnel-set", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set, NULL,
-     "--name=," TUNNEL_OTHER_OPTIONS, RW},
+     NULL, NULL, RW},
+    {"vpn-tunnel-set", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set, NULL, NULL,
+     RW},
     {"vpn-tunnel-config", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_config, NULL,
      "--peer-view,--config-format=", RO},
     {"vpn-tunnel-wait", 2, 2, "NAME STATE", pre_vpn, cmd_vpn_tunnel_wait,
@@ -1124,10 +1129,35 @@ pre_sync(struct ctl_context *ctx OVS_UNUSED)
     force_wait = true;
 }
 
-/* Registers the vpn-* commands and the generic database commands. */
+/* Registers the vpn-* commands, their options from the catalog (see
+ * 'tunnel_options'), and the generic database commands. */
 static void
 vpnctl_cmd_init(void)
 {
+    for (size_t i = 0; i < ARRAY_SIZE(tunnel_options); i++) {
+        struct ds options = DS_EMPTY_INITIALIZER;
+        ds_put_cstr(&options, tunnel_options[i].own);
+        for (size_t j = 0; j < ARRAY_SIZE(tunnel_options[i].groups); j++) {
+            const char *group = tunnel_options[i].groups[j];
+            for (size_t k = 0; group && k < vpn_n_settings; k++) {
+                if (!strcmp(vpn_settings[k].group, group)) {
+                    ds_put_format(&options, "%s%s=",
+                                  options.length ? "," : "",
+                                  vpn_settings[k].option);
+                }
+            }
+        }
+
+        struct ctl_command_syntax *c;
+        for (c = vpnctl_commands; c->name; c++) {
+            if (!strcmp(c->name, tunnel_options[i].command)) {
+                /* The table keeps it for the program's life. */
+                c->options = ds_steal_cstr(&options);
+            }
+        }
+        ovs_assert(!options.string);
+    }
+
     ctl_init(&nbrec_idl_class, nbrec_table_classes, tables, cmd_show_tables,
              vpnctl_exit);
     ctl_register_commands(vpnctl_commands);

@@ -134,104 +134,67 @@ vpnctl_set_cidrs(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
     return true;
 }
 
-/* A string-valued enumeration option and its column. */
-struct enum_option {
-    const char *option;
-    const char *field;
-    char *(*check)(const char *field, const char *);
-    void (*set)(const struct nbrec_vpn_tunnel *, const char *);
-};
-
-/* An integer-valued option and its column. */
-struct int_option {
-    const char *option;
-    const char *field;
-    int min, max;
-    void (*set)(const struct nbrec_vpn_tunnel *, const int64_t *, size_t);
-};
-
-static const struct enum_option ike_enum_options[] = {
-    {"--ike-version", "ike_version", vpn_check_ike_version,
-     nbrec_vpn_tunnel_set_ike_version},
-    {"--ike-mode", "ike_mode", vpn_check_ike_mode,
-     nbrec_vpn_tunnel_set_ike_mode},
-    {"--ike-encryption", "ike_encryption", vpn_check_encryption,
-     nbrec_vpn_tunnel_set_ike_encryption},
-    {"--ike-integrity", "ike_integrity", vpn_check_integrity,
-     nbrec_vpn_tunnel_set_ike_integrity},
-    {NULL, NULL, NULL, NULL},
-};
-
-static const struct enum_option ipsec_enum_options[] = {
-    {"--ipsec-protocol", "ipsec_protocol", vpn_check_ipsec_protocol,
-     nbrec_vpn_tunnel_set_ipsec_protocol},
-    {"--ipsec-integrity", "ipsec_integrity", vpn_check_integrity,
-     nbrec_vpn_tunnel_set_ipsec_integrity},
-    {NULL, NULL, NULL, NULL},
-};
-
-static const struct enum_option other_enum_options[] = {
-    {"--dpd-action", "dpd_action", vpn_check_dpd_action,
-     nbrec_vpn_tunnel_set_dpd_action},
-    {"--initiator", "initiator", vpn_check_initiator,
-     nbrec_vpn_tunnel_set_initiator},
-    {NULL, NULL, NULL, NULL},
-};
-
-static const struct int_option ike_int_options[] = {
-    {"--ike-lifetime", "ike_lifetime", VPN_LIFETIME_MIN, VPN_LIFETIME_MAX,
-     nbrec_vpn_tunnel_set_ike_lifetime},
-    {NULL, NULL, 0, 0, NULL},
-};
-
-static const struct int_option ipsec_int_options[] = {
-    {"--ipsec-lifetime", "ipsec_lifetime", VPN_LIFETIME_MIN,
-     VPN_LIFETIME_MAX, nbrec_vpn_tunnel_set_ipsec_lifetime},
-    {NULL, NULL, 0, 0, NULL},
-};
-
-static const struct int_option other_int_options[] = {
-    {"--dpd-delay", "dpd_delay", VPN_DPD_DELAY_MIN, VPN_DPD_DELAY_MAX,
-     nbrec_vpn_tunnel_set_dpd_delay},
-    {"--dpd-timeout", "dpd_timeout", VPN_DPD_TIMEOUT_MIN,
-     VPN_DPD_TIMEOUT_MAX, nbrec_vpn_tunnel_set_dpd_timeout},
-    {NULL, NULL, 0, 0, NULL},
-};
-
-static bool
-vpnctl_apply_enum_options(struct ctl_context *ctx,
-                          const struct nbrec_vpn_tunnel *t,
-                          const struct enum_option *opts)
+/* Returns the NB VPN_Tunnel column of catalog setting 's'.  (The catalog
+ * test checks that each setting has its column in the schema.) */
+static const struct ovsdb_idl_column *
+vpnctl_setting_column(const struct vpn_setting *s)
 {
-    for (; opts->option; opts++) {
-        const char *arg = shash_find_data(&ctx->options, opts->option);
-        if (arg) {
-            if (!vpnctl_report(ctx, t->name, opts->check(opts->field, arg))) {
-                return false;
-            }
-            opts->set(t, arg);
+    for (size_t i = 0; i < NBREC_VPN_TUNNEL_N_COLUMNS; i++) {
+        if (!strcmp(nbrec_vpn_tunnel_columns[i].name, s->column)) {
+            return &nbrec_vpn_tunnel_columns[i];
         }
     }
-    return true;
+    OVS_NOT_REACHED();
 }
 
-static bool
-vpnctl_apply_int_options(struct ctl_context *ctx,
-                         const struct nbrec_vpn_tunnel *t,
-                         const struct int_option *opts)
+/* Writes catalog setting 's' of 't': 'string' for an enumeration (NULL
+ * empties the column), 'number' for the others. */
+static void
+vpnctl_write_setting(const struct nbrec_vpn_tunnel *t,
+                     const struct vpn_setting *s, const char *string,
+                     int number)
 {
-    for (; opts->option; opts++) {
-        const char *arg = shash_find_data(&ctx->options, opts->option);
-        if (arg) {
-            int value;
-            if (!vpnctl_report(ctx, t->name, vpn_parse_int(opts->field, arg,
-                                                    opts->min, opts->max,
-                                                    &value))) {
-                return false;
-            }
-            int64_t v = value;
-            opts->set(t, &v, 1);
+    struct ovsdb_datum datum = { .refcnt = NULL, .values = NULL };
+    if (s->kind == VPN_SETTING_ENUM && !string) {
+        datum.n = 0;
+        datum.keys = NULL;
+    } else {
+        datum.n = 1;
+        datum.keys = xmalloc(sizeof *datum.keys);
+        if (s->kind == VPN_SETTING_ENUM) {
+            datum.keys[0].s = ovsdb_atom_string_create(string);
+        } else {
+            datum.keys[0].integer = number;
         }
+    }
+    ovsdb_idl_txn_write(&t->header_, vpnctl_setting_column(s), &datum);
+}
+
+/* Applies to 't' each option of the catalog's settings in 'group' ("IKE",
+ * "IPsec" or "Other") that was given, checked by its setting's rule.  A
+ * setting that ESP alone has ('esp_only') takes "none" to be emptied.
+ * Returns false, having reported why, at the first invalid one. */
+static bool
+vpnctl_apply_settings(struct ctl_context *ctx,
+                      const struct nbrec_vpn_tunnel *t, const char *group)
+{
+    for (size_t i = 0; i < vpn_n_settings; i++) {
+        const struct vpn_setting *s = &vpn_settings[i];
+        const char *arg = (strcmp(s->group, group) ? NULL
+                           : shash_find_data(&ctx->options, s->option));
+        if (!arg) {
+            continue;
+        }
+        if (s->esp_only && !strcmp(arg, "none")) {
+            vpnctl_write_setting(t, s, NULL, 0);
+            continue;
+        }
+        int number;
+        if (!vpnctl_report(ctx, t->name,
+                           vpn_parse_setting(s, arg, &number))) {
+            return false;
+        }
+        vpnctl_write_setting(t, s, arg, number);
     }
     return true;
 }
@@ -240,20 +203,10 @@ static bool
 vpnctl_apply_ike_options(struct ctl_context *ctx,
                          const struct nbrec_vpn_tunnel *t)
 {
-    if (!vpnctl_apply_enum_options(ctx, t, ike_enum_options)
-        || !vpnctl_apply_int_options(ctx, t, ike_int_options)) {
+    if (!vpnctl_apply_settings(ctx, t, "IKE")) {
         return false;
     }
-    const char *arg = shash_find_data(&ctx->options, "--ike-dh-group");
-    if (arg) {
-        int group;
-        if (!vpnctl_report(ctx, t->name,
-                           vpn_parse_dh_group("ike_dh_group", arg, &group))) {
-            return false;
-        }
-        int64_t g = group;
-        nbrec_vpn_tunnel_set_ike_dh_group(t, &g, 1);
-    }
+    const char *arg;
     static const struct {
         const char *option, *field;
         void (*set)(const struct nbrec_vpn_tunnel *, const char *);
@@ -280,33 +233,19 @@ static bool
 vpnctl_apply_ipsec_options(struct ctl_context *ctx,
                            const struct nbrec_vpn_tunnel *t)
 {
-    if (!vpnctl_apply_enum_options(ctx, t, ipsec_enum_options)
-        || !vpnctl_apply_int_options(ctx, t, ipsec_int_options)) {
+    if (!vpnctl_apply_settings(ctx, t, "IPsec")) {
         return false;
     }
+    /* AH does not encrypt: switching to AH clears what ESP alone has (and
+     * back to ESP, an empty column means the default). */
     const char *proto = shash_find_data(&ctx->options, "--ipsec-protocol");
-    const char *enc = shash_find_data(&ctx->options, "--ipsec-encryption");
-    if (enc && strcmp(enc, "none")) {
-        if (!vpnctl_report(ctx, t->name,
-                           vpn_check_encryption("ipsec_encryption", enc))) {
-            return false;
+    if (proto && !strcmp(proto, "ah")) {
+        for (size_t i = 0; i < vpn_n_settings; i++) {
+            if (vpn_settings[i].esp_only
+                && !shash_find(&ctx->options, vpn_settings[i].option)) {
+                vpnctl_write_setting(t, &vpn_settings[i], NULL, 0);
+            }
         }
-        nbrec_vpn_tunnel_set_ipsec_encryption(t, enc);
-    } else if (enc || (proto && !strcmp(proto, "ah"))) {
-        /* AH does not encrypt: switching to AH clears the encryption (and
-         * back to ESP, the empty column is the default encryption). */
-        nbrec_vpn_tunnel_set_ipsec_encryption(t, NULL);
-    }
-    const char *pfs = shash_find_data(&ctx->options, "--pfs");
-    if (pfs) {
-        int group;
-        if (!vpnctl_report(ctx, t->name,
-                           vpn_parse_pfs_group("ipsec_pfs_group", pfs,
-                                               &group))) {
-            return false;
-        }
-        int64_t g = group;
-        nbrec_vpn_tunnel_set_ipsec_pfs_group(t, &g, 1);
     }
     return true;
 }
@@ -315,8 +254,7 @@ static bool
 vpnctl_apply_other_options(struct ctl_context *ctx,
                            const struct nbrec_vpn_tunnel *t)
 {
-    if (!vpnctl_apply_enum_options(ctx, t, other_enum_options)
-        || !vpnctl_apply_int_options(ctx, t, other_int_options)) {
+    if (!vpnctl_apply_settings(ctx, t, "Other")) {
         return false;
     }
     const char *comment = shash_find_data(&ctx->options, "--comment");
