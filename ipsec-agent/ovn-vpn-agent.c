@@ -70,6 +70,7 @@
 #include "uuid.h"
 #include "vpn-dirs.h"
 #include "vpn-beat.h"
+#include "vpn-catalog-row.h"
 #include "vpn-exec.h"
 #include "vpn-keyring.h"
 #include "vpn-params.h"
@@ -667,21 +668,7 @@ tunnel_params(const struct sbrec_vpn_gateway *gw,
     p->peer_cidrs = (const char **) t->peer_cidrs;
     p->n_peer_cidrs = t->n_peer_cidrs;
     p->psk = psk;
-    p->ike_version = t->ike_version;
-    p->ike_mode = t->ike_mode;
-    p->ike_encryption = t->ike_encryption;
-    p->ike_integrity = t->ike_integrity;
-    p->ike_dh_group = t->ike_dh_group;
-    p->ike_lifetime = t->ike_lifetime;
-    p->ipsec_protocol = t->ipsec_protocol;
-    p->ipsec_encryption = t->ipsec_encryption;
-    p->ipsec_integrity = t->ipsec_integrity;
-    p->ipsec_pfs_group = t->ipsec_pfs_group;
-    p->ipsec_lifetime = t->ipsec_lifetime;
-    p->dpd_action = t->dpd_action;
-    p->dpd_delay = t->dpd_delay;
-    p->dpd_timeout = t->dpd_timeout;
-    p->initiator = t->initiator;
+    vpn_catalog_from_row(&t->header_, p);
     vpn_params_apply_defaults(p);
 }
 

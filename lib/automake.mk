@@ -5,6 +5,8 @@ noinst_LIBRARIES += lib/libovnvpn.a
 lib_libovnvpn_a_SOURCES = \
 	lib/vpn-catalog.c \
 	lib/vpn-catalog.h \
+	lib/vpn-catalog-row.c \
+	lib/vpn-catalog-row.h \
 	lib/vpn-dirs.c \
 	lib/vpn-dirs.h \
 	lib/vpn-exec.c \

@@ -24,10 +24,15 @@
  *
  * Validation (vpn-validate), the renderers (vpn-swan-conf), the agent's
  * probe of what its libreswan accepts (vpn-pluto), the defaults
- * (vpn_params_apply_defaults()) and ovn-vpnctl's options and help read
- * it; a test checks the schemas and manual pages against it
- * (tests/test-vpn-catalog).  Adding a value to a setting is one line
- * here, plus the schema's enum and its documentation.
+ * (vpn_params_apply_defaults()), the copies between database rows and
+ * parameters (vpn-catalog-row: NB to translator, translator to SB, SB to
+ * agent) and ovn-vpnctl's options, their parsing and writing, and its
+ * help, all read it; a test checks the schemas, the manual page and
+ * ovn-vpnctl's commands against it (tests/vpn-catalog.at).  Adding a
+ * value to a setting is one line here, plus the schema's enum and its
+ * documentation.  Adding a setting is one line here, its field in
+ * struct vpn_tunnel_params, its column in both schemas with its
+ * documentation, and its keyword in the renderers.
  *
  * Enumerated values are the strings of the schema's enums, Diffie-Hellman
  * groups their numbers. */

@@ -30,6 +30,7 @@
 #include "smap.h"
 #include "util.h"
 #include "uuid.h"
+#include "vpn-catalog-row.h"
 
 /* A group of tunnels that share a VPC router, a gateway or a peer. */
 struct vpn_nb_group {
@@ -70,21 +71,7 @@ vpn_nb_tunnel_params(const struct nbrec_vpn_tunnel *t,
     p->peer_cidrs = (const char **) t->peer_cidrs;
     p->n_peer_cidrs = t->n_peer_cidrs;
     p->psk = t->psk;
-    p->ike_version = t->ike_version;
-    p->ike_mode = t->ike_mode;
-    p->ike_encryption = t->ike_encryption;
-    p->ike_integrity = t->ike_integrity;
-    p->ike_dh_group = t->n_ike_dh_group ? t->ike_dh_group[0] : 0;
-    p->ike_lifetime = t->n_ike_lifetime ? t->ike_lifetime[0] : 0;
-    p->ipsec_protocol = t->ipsec_protocol;
-    p->ipsec_encryption = t->ipsec_encryption;
-    p->ipsec_integrity = t->ipsec_integrity;
-    p->ipsec_pfs_group = t->n_ipsec_pfs_group ? t->ipsec_pfs_group[0] : -1;
-    p->ipsec_lifetime = t->n_ipsec_lifetime ? t->ipsec_lifetime[0] : 0;
-    p->dpd_action = t->dpd_action;
-    p->dpd_delay = t->n_dpd_delay ? t->dpd_delay[0] : 0;
-    p->dpd_timeout = t->n_dpd_timeout ? t->dpd_timeout[0] : 0;
-    p->initiator = t->initiator;
+    vpn_catalog_from_row(&t->header_, p);
     vpn_params_apply_defaults(p);
 }
 

@@ -42,6 +42,7 @@
 #include "uuid.h"
 #include "vpn-chassis.h"
 #include "vpn-nb.h"
+#include "vpn-catalog-row.h"
 #include "vpn-params.h"
 #include "vpn-report.h"
 #include "vpn-seal.h"
@@ -419,11 +420,6 @@ tr_sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
         sbrec_vpn_tunnel_set_##COLUMN(sb, VALUE);                   \
         changed = true;                                             \
     }
-#define SYNC_INT(COLUMN, VALUE)                                     \
-    if (sb->COLUMN != (VALUE)) {                                    \
-        sbrec_vpn_tunnel_set_##COLUMN(sb, VALUE);                   \
-        changed = true;                                             \
-    }
     if (sb->gateway != sbgw) {
         sbrec_vpn_tunnel_set_gateway(sb, sbgw);
         changed = true;
@@ -432,23 +428,9 @@ tr_sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
     SYNC_STR(peer_ip, p->peer_ip);
     SYNC_STR(local_id, vpn_params_local_id(p));
     SYNC_STR(peer_id, vpn_params_peer_id(p));
-    SYNC_STR(ike_version, p->ike_version);
-    SYNC_STR(ike_mode, p->ike_mode);
-    SYNC_STR(ike_encryption, p->ike_encryption);
-    SYNC_STR(ike_integrity, p->ike_integrity);
-    SYNC_INT(ike_dh_group, p->ike_dh_group);
-    SYNC_INT(ike_lifetime, p->ike_lifetime);
-    SYNC_STR(ipsec_protocol, p->ipsec_protocol);
-    SYNC_STR(ipsec_encryption, p->ipsec_encryption);
-    SYNC_STR(ipsec_integrity, p->ipsec_integrity);
-    SYNC_INT(ipsec_pfs_group, p->ipsec_pfs_group);
-    SYNC_INT(ipsec_lifetime, p->ipsec_lifetime);
-    SYNC_STR(dpd_action, p->dpd_action);
-    SYNC_INT(dpd_delay, p->dpd_delay);
-    SYNC_INT(dpd_timeout, p->dpd_timeout);
-    SYNC_STR(initiator, p->initiator);
+    /* The catalog's settings, resolved (defaults applied). */
+    changed = vpn_catalog_to_row(&sb->header_, p) || changed;
 #undef SYNC_STR
-#undef SYNC_INT
 
     /* The key, sealed to the chassis that hosts the gateway, and sealed
      * anew only when the key, the tunnel's name, the chassis or its
