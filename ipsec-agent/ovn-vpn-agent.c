@@ -319,6 +319,7 @@ main(int argc, char *argv[])
         /* The plutos run before the reports are built, so that what they
          * saw in this iteration (a tunnel that connected) is reported in
          * it, not when some timer next wakes the loop. */
+        vpn_pluto_stopping_run();
         struct shash_node *node;
         SHASH_FOR_EACH (node, &agent.gateways) {
             struct agent_gateway *gw = node->data;
@@ -351,6 +352,7 @@ main(int argc, char *argv[])
                 vpn_pluto_wait(gw->pluto);
             }
         }
+        vpn_pluto_stopping_wait();
         vpn_plumb_wait(agent.plumb);
         vpn_reporter_wait(&agent.reporter);
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
@@ -369,6 +371,7 @@ main(int argc, char *argv[])
         SHASH_FOR_EACH_SAFE (node, next, &agent.gateways) {
             free_gateway(&agent, node->data, true);
         }
+        vpn_pluto_stopping_flush(NULL);
         for (int i = 0; i < 50; i++) {
             struct ovsdb_idl_txn *txn = ovsdb_idl_loop_run(&ovs_loop);
             if (txn && vpn_plumb_cleanup(agent.plumb, ovs_loop.idl, txn)) {
@@ -386,6 +389,8 @@ main(int argc, char *argv[])
         }
     }
 
+    /* Plutos of gateways that left are stopped before the agent goes. */
+    vpn_pluto_stopping_flush(NULL);
     vpn_beat_destroy(agent.beat);
     vpn_plumb_destroy(agent.plumb);
     unixctl_server_destroy(unixctl);
@@ -1110,6 +1115,11 @@ agent_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
                           (long int) vpn_pluto_get_pid(gw->pluto),
                           vpn_pluto_is_adopted(gw->pluto) ? " adopted" : "",
                           vpn_pluto_get_n_starts(gw->pluto));
+            size_t n_pending = vpn_pluto_get_n_pending(gw->pluto);
+            if (n_pending) {
+                ds_put_format(&s, ", %"PRIuSIZE" whack commands pending",
+                              n_pending);
+            }
         }
         if (error) {
             ds_put_format(&s, ", error: %s", error);

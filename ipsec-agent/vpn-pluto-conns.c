@@ -127,7 +127,7 @@ pluto_reread_secrets(struct vpn_pluto *pluto)
 {
     if (pluto->secrets_stale && pluto->state == PLUTO_RUNNING) {
         pluto->secrets_stale = false;
-        pluto_command(pluto, NULL, "--rereadsecrets", NULL);
+        pluto_command_queue(pluto, "--rereadsecrets", NULL);
     }
 }
 
@@ -559,15 +559,15 @@ pluto_post_load_run(struct vpn_pluto *pluto)
     pluto->secrets_stale = false;
     if (pluto->load_alias) {
         if (reread) {
-            pluto_command(pluto, NULL, "--rereadsecrets", "--initiate",
-                          "--asynchronous", "--name", pluto->load_alias,
-                          NULL);
+            pluto_command_queue(pluto, "--rereadsecrets", "--initiate",
+                                "--asynchronous", "--name",
+                                pluto->load_alias, NULL);
         } else {
-            pluto_command(pluto, NULL, "--initiate", "--asynchronous",
-                          "--name", pluto->load_alias, NULL);
+            pluto_command_queue(pluto, "--initiate", "--asynchronous",
+                                "--name", pluto->load_alias, NULL);
         }
     } else if (reread) {
-        pluto_command(pluto, NULL, "--rereadsecrets", NULL);
+        pluto_command_queue(pluto, "--rereadsecrets", NULL);
     }
 
     struct shash_node *node;
@@ -608,10 +608,8 @@ pluto_conn_unload(struct vpn_pluto *pluto, struct pluto_conn *c,
     if (pluto->state == PLUTO_RUNNING) {
         /* Deleting by name also deletes the conns "NAME/LxR" that have
          * NAME as alias. */
-        long long int start = time_msec();
-        pluto_command(pluto, NULL, "--delete", "--name", c->name, NULL);
-        VLOG_INFO("%s: %s: conn deleted (%s) in %lld ms", pluto->name,
-                  c->name, why, time_msec() - start);
+        pluto_command_queue(pluto, "--delete", "--name", c->name, NULL);
+        VLOG_INFO("%s: %s: conn deleted (%s)", pluto->name, c->name, why);
 
         /* Its SAs and failures are history: until the next poll, the
          * tunnel is not connected, even if it was a moment ago. */
@@ -645,8 +643,8 @@ pluto_conn_initiate(struct vpn_pluto *pluto, struct pluto_conn *c, bool fresh)
 
     c->next_initiate = time_msec() + VPN_PLUTO_RETRY_MSEC;
     if (!t || sset_is_empty(&t->up_conns)) {
-        pluto_command(pluto, NULL, "--initiate", "--asynchronous",
-                      "--name", c->name, NULL);
+        pluto_command_queue(pluto, "--initiate", "--asynchronous",
+                            "--name", c->name, NULL);
         return;
     }
 
@@ -656,8 +654,8 @@ pluto_conn_initiate(struct vpn_pluto *pluto, struct pluto_conn *c, bool fresh)
     size_t i;
     SVEC_FOR_EACH (i, name, &names) {
         if (!sset_contains(&t->up_conns, name)) {
-            pluto_command(pluto, NULL, "--initiate", "--asynchronous",
-                          "--name", name, NULL);
+            pluto_command_queue(pluto, "--initiate", "--asynchronous",
+                                "--name", name, NULL);
         }
     }
     svec_destroy(&names);

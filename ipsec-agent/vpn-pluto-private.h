@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "openvswitch/list.h"
 #include "openvswitch/shash.h"
 #include "sset.h"
 #include "svec.h"
@@ -169,6 +170,12 @@ struct vpn_pluto {
     int backoff_msec;           /* Delay before the next restart. */
     int n_poll_failures;
     struct vpn_exec_job poll;   /* The running status poll's whack. */
+
+    /* Whack commands that run in the background, one at a time, in the
+     * order they were queued (see pluto_command_queue()). */
+    struct ovs_list cmds;       /* Contains "struct pluto_cmd"s. */
+    struct vpn_exec_job cmd;    /* The running one. */
+    char *cmd_what;             /* Its first argument, for the log. */
     bool poll_news;             /* News in the log while it ran. */
     unsigned long long polled_child_ups;    /* log.n_child_ups at the last
                                              * poll's start. */
@@ -220,8 +227,14 @@ void pluto_check_started(struct vpn_pluto *);
 bool pluto_is_alive(struct vpn_pluto *, char **why);
 void pluto_died(struct vpn_pluto *, const char *why);
 void pluto_kill(struct vpn_pluto *, int timeout_msec);
+void pluto_stop(struct vpn_pluto *);
 bool pluto_command(struct vpn_pluto *, struct ds *output,
                    const char *arg, ...);
+void pluto_command_queue(struct vpn_pluto *, const char *arg, ...);
+void pluto_cmds_run(struct vpn_pluto *);
+void pluto_cmds_wait(const struct vpn_pluto *);
+bool pluto_cmds_idle(const struct vpn_pluto *);
+void pluto_cmds_abort(struct vpn_pluto *);
 void pluto_poll_start(struct vpn_pluto *);
 void pluto_poll_finish(struct vpn_pluto *, int status);
 void pluto_poll_abort(struct vpn_pluto *);

@@ -111,6 +111,11 @@ vpn_pluto_create(const char *name, const char *netns, const char *rundir,
 {
     static const char *const sbin[] = { "/usr/sbin", "/sbin", NULL };
     static const char *const bin[] = { "/usr/bin", "/bin", NULL };
+
+    /* A pluto still stopping in these directories is gone first: it must
+     * neither be adopted nor remove what the new one makes. */
+    vpn_pluto_stopping_flush(rundir);
+
     struct vpn_pluto *pluto = xzalloc(sizeof *pluto);
 
     pluto->name = xstrdup(name);
@@ -145,6 +150,8 @@ vpn_pluto_create(const char *name, const char *netns, const char *rundir,
     pluto->log_wd = -1;
     vpn_exec_job_init(&pluto->load);
     vpn_exec_job_init(&pluto->poll);
+    ovs_list_init(&pluto->cmds);
+    vpn_exec_job_init(&pluto->cmd);
     pluto->seqno = 1;
 
     size_t ctl_len = strlen(pluto->ctl_path);
@@ -193,27 +200,16 @@ vpn_pluto_destroy(struct vpn_pluto *pluto, bool stop)
     }
 
     pluto_load_abort(pluto);
+    pluto_cmds_abort(pluto);
+    vpn_exec_job_destroy(&pluto->cmd);
     if (stop && !pluto->fatal_error) {
-        if (pluto->pid > 0) {
-            pluto_kill(pluto, STOP_TIMEOUT_MSEC);
-        }
         if (pluto->log_fd >= 0) {
             close(pluto->log_fd);
             pluto->log_fd = -1;
         }
-        unlink(pluto->ctl_path);
-        unlink(pluto->pid_path);
-        if (rmdir(pluto->rundir) && errno != ENOENT) {
-            VLOG_WARN("%s: %s: cannot remove (%s)", pluto->name,
-                      pluto->rundir, ovs_strerror(errno));
-        }
-        if (nftw(pluto->statedir, pluto_remove_tree_cb, 16,
-                 FTW_DEPTH | FTW_PHYS)
-            && errno != ENOENT) {
-            VLOG_WARN("%s: %s: cannot remove (%s)", pluto->name,
-                      pluto->statedir, ovs_strerror(errno));
-        }
-        VLOG_INFO("%s: pluto stopped and state removed", pluto->name);
+        /* Its exit and the removal of its directories follow in
+         * vpn_pluto_stopping_run(). */
+        pluto_stop(pluto);
     } else if (pluto->pid > 0) {
         VLOG_INFO("%s: leaving pluto (pid %ld) running", pluto->name,
                   (long int) pluto->pid);
@@ -280,6 +276,7 @@ vpn_pluto_run(struct vpn_pluto *pluto)
         break;
 
     case PLUTO_RUNNING: {
+        pluto_cmds_run(pluto);
         if (vpn_exec_job_is_running(&pluto->load)) {
             pluto_conns_load_finish(pluto);
         }
@@ -375,6 +372,7 @@ vpn_pluto_wait(struct vpn_pluto *pluto)
     case PLUTO_RUNNING:
         vpn_exec_job_wait(&pluto->load);
         vpn_exec_job_wait(&pluto->poll);
+        pluto_cmds_wait(pluto);
         if (pluto->post_load) {
             if (!pluto_n_loads_running) {
                 poll_immediate_wake();
@@ -468,7 +466,8 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
         const char *name;
         SSET_FOR_EACH (name, &pluto->orphans) {
             if (running) {
-                pluto_command(pluto, NULL, "--delete", "--name", name, NULL);
+                pluto_command_queue(pluto, "--delete", "--name", name,
+                                    NULL);
             }
         }
         sset_clear(&pluto->orphans);
@@ -486,8 +485,9 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
         }
     }
 
-    if (pluto->listen_pending && running
-        && pluto_command(pluto, NULL, "--listen", NULL)) {
+    if (pluto->listen_pending && running) {
+        /* "listen" also makes pluto read the keys. */
+        pluto_command_queue(pluto, "--listen", NULL);
         VLOG_INFO("%s: addresses changed: pluto listens again",
                   pluto->name);
         pluto->secrets_stale = false;
@@ -496,6 +496,16 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
 
     if (!pluto->fatal_error) {
         pluto_update_secrets(pluto, false);
+    }
+
+    /* What pluto has goes first: no batch while the deletions and the like
+     * queued above have not run (the caller calls again once
+     * vpn_pluto_wait() woke it up). */
+    if (!pluto_cmds_idle(pluto)) {
+        pluto_cmds_run(pluto);
+        if (!pluto_cmds_idle(pluto)) {
+            return false;
+        }
     }
 
     /* New and changed tunnels.  Pluto must have their keys before it
@@ -579,6 +589,15 @@ unsigned int
 vpn_pluto_get_n_starts(const struct vpn_pluto *pluto)
 {
     return pluto->n_starts;
+}
+
+/* Returns the number of whack commands queued for 'pluto' that have not
+ * finished, the running one included. */
+size_t
+vpn_pluto_get_n_pending(const struct vpn_pluto *pluto)
+{
+    return (ovs_list_size(&pluto->cmds)
+            + vpn_exec_job_is_running(&pluto->cmd));
 }
 
 /* Returns a number that changes whenever anything that

@@ -81,10 +81,16 @@
  * pluto running for such an adoption; vpn_pluto_destroy(pluto, true)
  * stops it and removes STATEDIR and RUNDIR.
  *
- * Except for the batches' addconns, which vpn_pluto_run() reaps, every
- * function runs its commands synchronously (each "addconn" or "whack"
- * takes a few milliseconds; each is killed after
- * VPN_PLUTO_CMD_TIMEOUT_MSEC).  All go through posix_spawn(), so that the
+ * The commands of the running pluto run in the background, reaped by
+ * vpn_pluto_run(): the batches' addconns, the status polls, and every
+ * whack that changes something (re-read the keys, initiate, delete,
+ * listen), one at a time and in order.  A pluto slow to answer (busy with
+ * crypto, or stopped) then holds up nothing but its own commands.  Only
+ * the commands of a pluto's start and adoption (its NSS database, the
+ * first "listen" or "status" that tells it is up), the one-conn-at-a-time
+ * loading after a batch failed, and the wait for a stopped pluto's exit
+ * run synchronously.  Each command is killed after
+ * VPN_PLUTO_CMD_TIMEOUT_MSEC.  All go through posix_spawn(), so that the
  * module may be used by a program that has threads (OVS's process_start()
  * may not), and are reaped with waitpid(pid): the program must not set
  * SIGCHLD to SIG_IGN.
@@ -162,6 +168,9 @@ struct vpn_pluto *vpn_pluto_create(const char *name, const char *netns,
                                    const char *rundir, const char *statedir,
                                    const struct svec *pluto_env);
 void vpn_pluto_destroy(struct vpn_pluto *, bool stop);
+void vpn_pluto_stopping_run(void);
+void vpn_pluto_stopping_wait(void);
+void vpn_pluto_stopping_flush(const char *rundir);
 void vpn_pluto_run(struct vpn_pluto *);
 void vpn_pluto_wait(struct vpn_pluto *);
 
@@ -177,6 +186,7 @@ const char *vpn_pluto_get_rundir(const struct vpn_pluto *);
 pid_t vpn_pluto_get_pid(const struct vpn_pluto *);
 bool vpn_pluto_is_adopted(const struct vpn_pluto *);
 unsigned int vpn_pluto_get_n_starts(const struct vpn_pluto *);
+size_t vpn_pluto_get_n_pending(const struct vpn_pluto *);
 
 /* Tunnel status. */
 uint64_t vpn_pluto_get_seqno(const struct vpn_pluto *);

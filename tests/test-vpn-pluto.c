@@ -245,6 +245,7 @@ ctx_destroy(struct test_ctx *ctx, bool stop)
     struct shash_node *node;
 
     vpn_pluto_destroy(ctx->pluto, stop);
+    vpn_pluto_stopping_flush(NULL);
     SHASH_FOR_EACH_SAFE (node, &ctx->tunnels) {
         tunnel_destroy(node->data);
     }
