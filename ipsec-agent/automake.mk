@@ -15,6 +15,7 @@ ipsec_agent_libvpnagent_a_SOURCES = \
 	ipsec-agent/vpn-pluto-conns.c \
 	ipsec-agent/vpn-pluto-poll.c \
 	ipsec-agent/vpn-pluto-private.h \
+	ipsec-agent/vpn-pluto-cmds.c \
 	ipsec-agent/vpn-pluto-process.c \
 	ipsec-agent/vpn-pluto-util.c \
 	ipsec-agent/vpn-reporter.c \

@@ -24,6 +24,8 @@
  *                        conns, what it shows
  *   vpn-pluto-process.c  pluto's process: directories, start, adoption,
  *                        supervision, commands
+ *   vpn-pluto-cmds.c     in the background: queued whack commands, and
+ *                        plutos being stopped
  *   vpn-pluto-poll.c     what pluto says: status polls and its log
  *   vpn-pluto-conns.c    the conns: loading (in batches), changing,
  *                        initiating, secrets, per-tunnel events
@@ -228,6 +230,7 @@ bool pluto_is_alive(struct vpn_pluto *, char **why);
 void pluto_died(struct vpn_pluto *, const char *why);
 void pluto_kill(struct vpn_pluto *, int timeout_msec);
 void pluto_stop(struct vpn_pluto *);
+bool pluto_proc_is_alive(pid_t);
 bool pluto_command(struct vpn_pluto *, struct ds *output,
                    const char *arg, ...);
 void pluto_command_queue(struct vpn_pluto *, const char *arg, ...);
