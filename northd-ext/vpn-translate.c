@@ -514,6 +514,70 @@ tr_sync_peer_status(const struct nbrec_vpn_peer *peer)
     smap_destroy(&status);
 }
 
+/* Creation times.  Each gateway, peer and tunnel has an optional
+ * "created_at" (milliseconds since the epoch) that orders it for the
+ * "first come" rules.  ovn-vpnctl sets it; for a row that another OVSDB
+ * client made without one, the translator does, so that every client's
+ * rows show it and are ordered alike:
+ *
+ *   - a row new in an incremental run gets the current time, before its
+ *     VPC is synced, so it comes after every older row at once;
+ *
+ *   - in a full sync (a start, an upgrade), rows without one keep the
+ *     place they had (before every row with one, by UUID): they get the
+ *     earliest time of their table less 1 ms, or the current time if no
+ *     row of the table has one. */
+static const struct ovsdb_idl_column *
+tr_created_at_column(const struct ovsdb_idl_row *row)
+{
+    return shash_find_data(&row->table->columns, "created_at");
+}
+
+static void
+tr_stamp_creation(const struct ovsdb_idl_row *row, int64_t when)
+{
+    const struct ovsdb_idl_column *column = tr_created_at_column(row);
+    if (!ovsdb_idl_read(row, column)->n) {
+        struct ovsdb_datum datum = { .refcnt = NULL, .values = NULL,
+                                     .n = 1 };
+        datum.keys = xmalloc(sizeof *datum.keys);
+        datum.keys[0].integer = MAX(when, 0);
+        ovsdb_idl_txn_write(row, column, &datum);
+    }
+}
+
+static const struct ovsdb_idl_table_class *const stamped_tables[] = {
+    &nbrec_table_vpn_gateway, &nbrec_table_vpn_peer, &nbrec_table_vpn_tunnel,
+};
+
+static void
+tr_stamp_all(struct vpn_translator *tr)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(stamped_tables); i++) {
+        const struct ovsdb_idl_row *row;
+        int64_t earliest = INT64_MAX;
+        bool any_absent = false;
+        for (row = ovsdb_idl_first_row(tr->nb, stamped_tables[i]); row;
+             row = ovsdb_idl_next_row(row)) {
+            const struct ovsdb_datum *d
+                = ovsdb_idl_read(row, tr_created_at_column(row));
+            if (d->n) {
+                earliest = MIN(earliest, d->keys[0].integer);
+            } else {
+                any_absent = true;
+            }
+        }
+        if (!any_absent) {
+            continue;
+        }
+        int64_t when = earliest == INT64_MAX ? time_wall_msec() : earliest - 1;
+        for (row = ovsdb_idl_first_row(tr->nb, stamped_tables[i]); row;
+             row = ovsdb_idl_next_row(row)) {
+            tr_stamp_creation(row, when);
+        }
+    }
+}
+
 /* The VPN tables: the input tracking of the translator's own side, as a
  * table.  A tracked row of 'table' counts if it was inserted or deleted or
  * if any column but 'status' (the translator's own output) changed.  What
@@ -661,6 +725,9 @@ vpn_input_collect(struct vpn_translator *tr, const struct vpn_input *in,
         if (!tr_changed_beyond_status(row, in->table, in->status)) {
             continue;
         }
+        if (inserted) {
+            tr_stamp_creation(row, time_wall_msec());
+        }
         in->affects(tr, row, routers);
         if (inserted && in->inserted) {
             in->inserted(tr, row);
@@ -717,6 +784,7 @@ tr_full_sync(struct vpn_translator *tr)
 {
     tr->full = true;
     hmapx_clear(&tr->kept);
+    tr_stamp_all(tr);
     tr->index_stale = true;
     tr_refresh_index(tr);
 
