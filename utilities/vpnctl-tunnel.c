@@ -276,6 +276,37 @@ vpnctl_apply_other_options(struct ctl_context *ctx,
     return true;
 }
 
+/* Appends to 's' a line for each of the catalog's settings in 'group'
+ * that 'p' (defaults applied) has: the IKE mode with IKEv1 only, what only
+ * ESP has with ESP only. */
+static void
+vpnctl_put_settings(struct ds *s, const struct vpn_tunnel_params *p,
+                    const char *group)
+{
+    for (size_t i = 0; i < vpn_n_settings; i++) {
+        const struct vpn_setting *set = &vpn_settings[i];
+        const void *field = (const char *) p + set->offset;
+        if (strcmp(set->group, group)
+            || (!strcmp(set->column, "ike_mode")
+                && strcmp(p->ike_version, "ikev1"))) {
+            continue;
+        }
+        if (set->kind == VPN_SETTING_ENUM) {
+            const char *value = *(const char *const *) field;
+            if (value) {
+                vpnctl_put_line(s, "    %s: %s\n", set->column, value);
+            }
+        } else if (set->kind == VPN_SETTING_PFS) {
+            ds_put_format(s, "    %s: ", set->column);
+            vpn_format_pfs_group(*(const int *) field, s);
+            ds_put_char(s, '\n');
+        } else {
+            ds_put_format(s, "    %s: %d\n", set->column,
+                          *(const int *) field);
+        }
+    }
+}
+
 /* Tunnel commands. */
 
 void
@@ -429,36 +460,26 @@ cmd_vpn_tunnel_show(struct ctl_context *ctx)
     vpnctl_put_line(s, "    created: %s\n", created);
     free(created);
 
-    ds_put_cstr(s, "  IKE policy:\n");
-    vpnctl_put_line(s, "    ike_version: %s\n", p.ike_version);
-    if (!strcmp(p.ike_version, "ikev1")) {
-        vpnctl_put_line(s, "    ike_mode: %s\n", p.ike_mode);
+    /* The catalog's settings in effect, group by group; the identities
+     * close the IKE policy. */
+    static const struct {
+        const char *group, *heading;
+    } groups[] = {
+        { "IKE", "IKE policy" },
+        { "IPsec", "IPsec policy" },
+        { "Other", "Options" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
+        ds_put_format(s, "  %s:\n", groups[i].heading);
+        vpnctl_put_settings(s, &p, groups[i].group);
+        if (!strcmp(groups[i].group, "IKE")) {
+            vpnctl_put_line(s, "    local_id: %s\n",
+                            vpn_params_local_id(&p));
+            vpnctl_put_line(s, "    peer_id: %s\n",
+                            vpn_params_peer_is_any(&p) && !p.peer_id
+                            ? "any" : vpn_params_peer_id(&p));
+        }
     }
-    vpnctl_put_line(s, "    ike_encryption: %s\n", p.ike_encryption);
-    vpnctl_put_line(s, "    ike_integrity: %s\n", p.ike_integrity);
-    vpnctl_put_line(s, "    ike_dh_group: %d\n", p.ike_dh_group);
-    vpnctl_put_line(s, "    ike_lifetime: %d\n", p.ike_lifetime);
-    vpnctl_put_line(s, "    local_id: %s\n", vpn_params_local_id(&p));
-    vpnctl_put_line(s, "    peer_id: %s\n",
-                  vpn_params_peer_is_any(&p) && !p.peer_id
-                  ? "any" : vpn_params_peer_id(&p));
-
-    ds_put_cstr(s, "  IPsec policy:\n");
-    vpnctl_put_line(s, "    ipsec_protocol: %s\n", p.ipsec_protocol);
-    if (p.ipsec_encryption) {
-        vpnctl_put_line(s, "    ipsec_encryption: %s\n", p.ipsec_encryption);
-    }
-    vpnctl_put_line(s, "    ipsec_integrity: %s\n", p.ipsec_integrity);
-    ds_put_cstr(s, "    ipsec_pfs_group: ");
-    vpn_format_pfs_group(p.ipsec_pfs_group, s);
-    ds_put_char(s, '\n');
-    vpnctl_put_line(s, "    ipsec_lifetime: %d\n", p.ipsec_lifetime);
-
-    ds_put_cstr(s, "  Options:\n");
-    vpnctl_put_line(s, "    dpd_action: %s\n", p.dpd_action);
-    vpnctl_put_line(s, "    dpd_delay: %d\n", p.dpd_delay);
-    vpnctl_put_line(s, "    dpd_timeout: %d\n", p.dpd_timeout);
-    vpnctl_put_line(s, "    initiator: %s\n", p.initiator);
 
     ds_put_cstr(s, "  Status:\n");
     static const char *keys[] = {
