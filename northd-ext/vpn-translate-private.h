@@ -86,6 +86,8 @@ struct nd_tunnel {
     char *error;                /* NULL if valid. */
     char *warning;              /* E.g. a user's route covers it. */
     int64_t generation;         /* Of its SB row. */
+    int64_t first_generation;   /* Its SB row's first: a report of an
+                                 * older one is of another row. */
     long long int status_written;       /* NB status last written. */
 };
 
@@ -167,6 +169,8 @@ struct eth_addr tr_choose_mac(const struct nbrec_vpn_gateway *gw,
                               const struct nbrec_logical_switch_port *own);
 bool tr_is_candidate(const struct vpn_translator *tr,
                      const struct nbrec_vpn_gateway *gw, const char *name);
+int64_t tr_reported_generation(const struct vpn_translator *,
+                               const char *chassis, const char *name);
 char *tr_place_gateway(const struct vpn_translator *tr,
                        const struct nbrec_vpn_gateway *gw,
                        const struct vpn_tunnel_params *params,

@@ -407,8 +407,22 @@ tr_sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
     }
     bool changed = false;
     if (!sb) {
+        /* Generations never repeat for a name: what the chassis reports of
+         * a tunnel of the same name that was deleted (or of this one's row
+         * before it was taken out) tells nothing of the new row. */
         sb = tr_insert_sb_tunnel(tr, t->name);
+        nt->first_generation = tr_reported_generation(tr, sbgw->chassis,
+                                                      t->name) + 1;
+        sbrec_vpn_tunnel_set_generation(sb, nt->first_generation - 1);
+        char *first = xasprintf("%"PRId64, nt->first_generation);
+        sbrec_vpn_tunnel_update_external_ids_setkey(sb, "first-generation",
+                                                    first);
+        free(first);
         changed = true;
+    } else {
+        /* (A row from before first generations were kept: 0.) */
+        nt->first_generation = smap_get_ullong(&sb->external_ids,
+                                               "first-generation", 0);
     }
     tr_keep(tr, sb);
     if (!nt->sb_name) {

@@ -167,7 +167,14 @@ tr_tunnel_status(const struct vpn_translator *tr,
     const char *value = reports ? smap_get(reports, key) : NULL;
     free(key);
     struct vpn_tunnel_report r;
-    if (!value || !vpn_report_tunnel_parse(value, &r)) {
+    bool parsed = value && vpn_report_tunnel_parse(value, &r);
+    if (parsed && r.generation < nt->first_generation) {
+        /* A report of an earlier row of the same name (see
+         * tr_sync_tunnel_sb()): none of this one yet. */
+        vpn_report_tunnel_destroy(&r);
+        parsed = false;
+    }
+    if (!parsed) {
         smap_add(status, "state", "creating");
         smap_add(status, "connection", "connecting");
         if (warning) {
@@ -201,6 +208,29 @@ tr_tunnel_status(const struct vpn_translator *tr,
         }
     }
     vpn_report_tunnel_destroy(&r);
+}
+
+/* Returns the SB generation that chassis 'chassis' last reported for
+ * tunnel 'name', or 0 if it reports none. */
+int64_t
+tr_reported_generation(const struct vpn_translator *tr, const char *chassis,
+                       const char *name)
+{
+    const struct smap *reports = (chassis
+                                  ? vpn_chassis_reports(&tr->chassis,
+                                                        chassis)
+                                  : NULL);
+    char *key = xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s", name);
+    const char *value = reports ? smap_get(reports, key) : NULL;
+    free(key);
+
+    struct vpn_tunnel_report r;
+    int64_t generation = 0;
+    if (value && vpn_report_tunnel_parse(value, &r)) {
+        generation = MAX(r.generation, 0);
+        vpn_report_tunnel_destroy(&r);
+    }
+    return generation;
 }
 
 /* Fills 'status' with a gateway's status. */
