@@ -56,9 +56,9 @@ struct pluto_cmd {
  * delete, listen), so that a pluto slow to answer (busy with crypto, for
  * seconds) never holds up the caller's main loop.  The order is that of
  * the calls: a conn deleted, then added again by a batch, is deleted
- * first, because vpn_pluto_set_conns() starts no batch while commands
- * wait (pluto_cmds_idle()).  A failure is logged; pluto's own log and the
- * status polls say what came of the rest. */
+ * first, because vpn_pluto_set_conns() starts no batch while deletions
+ * wait (pluto_cmds_deleting()).  A failure is logged; pluto's own log
+ * and the status polls say what came of the rest. */
 void
 pluto_command_queue(struct vpn_pluto *pluto, const char *arg, ...)
 {
@@ -135,12 +135,23 @@ pluto_cmds_wait(const struct vpn_pluto *pluto)
     vpn_exec_job_wait(&pluto->cmd);
 }
 
-/* Returns true if no queued command waits or runs. */
+/* Returns true if a queued "delete" waits or runs: a batch that adds
+ * conns again must come after them, though not after every initiation
+ * queued before it (a thousand of those, at a retry, take seconds). */
 bool
-pluto_cmds_idle(const struct vpn_pluto *pluto)
+pluto_cmds_deleting(const struct vpn_pluto *pluto)
 {
-    return (!vpn_exec_job_is_running(&pluto->cmd)
-            && ovs_list_is_empty(&pluto->cmds));
+    if (vpn_exec_job_is_running(&pluto->cmd)
+        && !strcmp(pluto->cmd_what, "--delete")) {
+        return true;
+    }
+    const struct pluto_cmd *cmd;
+    LIST_FOR_EACH (cmd, node, &pluto->cmds) {
+        if (!strcmp(cmd->argv.names[3], "--delete")) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Forgets the queued commands and kills the running one (pluto died, or

@@ -236,7 +236,7 @@ bool pluto_command(struct vpn_pluto *, struct ds *output,
 void pluto_command_queue(struct vpn_pluto *, const char *arg, ...);
 void pluto_cmds_run(struct vpn_pluto *);
 void pluto_cmds_wait(const struct vpn_pluto *);
-bool pluto_cmds_idle(const struct vpn_pluto *);
+bool pluto_cmds_deleting(const struct vpn_pluto *);
 void pluto_cmds_abort(struct vpn_pluto *);
 void pluto_poll_start(struct vpn_pluto *);
 void pluto_poll_finish(struct vpn_pluto *, int status);

@@ -498,12 +498,12 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
         pluto_update_secrets(pluto, false);
     }
 
-    /* What pluto has goes first: no batch while the deletions and the like
-     * queued above have not run (the caller calls again once
-     * vpn_pluto_wait() woke it up). */
-    if (!pluto_cmds_idle(pluto)) {
+    /* What pluto has goes first: no batch while the deletions queued above
+     * have not run (the caller calls again once vpn_pluto_wait() woke it
+     * up). */
+    if (pluto_cmds_deleting(pluto)) {
         pluto_cmds_run(pluto);
-        if (!pluto_cmds_idle(pluto)) {
+        if (pluto_cmds_deleting(pluto)) {
             return false;
         }
     }

@@ -419,8 +419,11 @@ tr_sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
                                                     first);
         free(first);
         changed = true;
-    } else {
-        /* (A row from before first generations were kept: 0.) */
+    } else if (!nt->first_generation) {
+        /* After a restart.  (A row from before first generations were
+         * kept has none: 0.)  Otherwise the value set at the insertion
+         * holds, even while the transaction that writes it is in
+         * flight. */
         nt->first_generation = smap_get_ullong(&sb->external_ids,
                                                "first-generation", 0);
     }
