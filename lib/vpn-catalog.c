@@ -56,15 +56,15 @@ const struct vpn_catalog_value vpn_catalog_dpd_actions[] = {
  * "not supported", not "not recognized"); strongswan calls it
  * "modp2048s256". */
 const struct vpn_catalog_dh vpn_catalog_dh_groups[] = {
-    { 1,  "modp768",    "modp768" },
-    { 2,  "modp1024",   "modp1024" },
-    { 5,  "modp1536",   "modp1536" },
-    { 14, "modp2048",   "modp2048" },
-    { 19, "ecp256",     "ecp256" },
-    { 20, "ecp384",     "ecp384" },
-    { 21, "ecp521",     "ecp521" },
-    { 24, "dh24",       "modp2048s256" },
-    { 31, "curve25519", "curve25519" },
+    { 1,  "modp768",    "modp768",      true },
+    { 2,  "modp1024",   "modp1024",     true },
+    { 5,  "modp1536",   "modp1536",     false },
+    { 14, "modp2048",   "modp2048",     false },
+    { 19, "ecp256",     "ecp256",       false },
+    { 20, "ecp384",     "ecp384",       false },
+    { 21, "ecp521",     "ecp521",       false },
+    { 24, "dh24",       "modp2048s256", true },
+    { 31, "curve25519", "curve25519",   false },
 };
 const size_t vpn_catalog_n_dh_groups = ARRAY_SIZE(vpn_catalog_dh_groups);
 

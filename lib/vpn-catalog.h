@@ -56,6 +56,7 @@ struct vpn_catalog_dh {
     int group;                  /* IANA number: 14. */
     const char *libreswan;      /* "modp2048". */
     const char *strongswan;     /* "modp2048". */
+    bool weak;                  /* RFC 8247 advises against it. */
 };
 
 enum vpn_setting_kind {

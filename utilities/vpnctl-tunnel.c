@@ -170,6 +170,26 @@ vpnctl_write_setting(const struct nbrec_vpn_tunnel *t,
     ovsdb_idl_txn_write(&t->header_, vpnctl_setting_column(s), &datum);
 }
 
+/* Warns on stderr, once per tunnel and setting however often the
+ * transaction is tried, that 'dh', chosen for 'column' of tunnel 'name', is
+ * weak.  The choice stands: a peer may insist on it. */
+static void
+vpnctl_warn_weak(const char *name, const char *column,
+                 const struct vpn_catalog_dh *dh)
+{
+    static struct sset warned = SSET_INITIALIZER(&warned);
+    char *key = xasprintf("%s %s", name, column);
+    if (sset_add(&warned, key)) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+        vpn_put_printable(&s, name, strlen(name));
+        fprintf(stderr, "ovn-vpnctl: warning: %s: %s: DH group %d (%s) is "
+                "weak; RFC 8247 advises against it\n", ds_cstr(&s), column,
+                dh->group, dh->libreswan);
+        ds_destroy(&s);
+    }
+    free(key);
+}
+
 /* Applies to 't' each option of the catalog's settings in 'group' ("IKE",
  * "IPsec" or "Other") that was given, checked by its setting's rule.  A
  * setting that ESP alone has ('esp_only') takes "none" to be emptied.
@@ -193,6 +213,12 @@ vpnctl_apply_settings(struct ctl_context *ctx,
         if (!vpnctl_report(ctx, t->name,
                            vpn_parse_setting(s, arg, &number))) {
             return false;
+        }
+        const struct vpn_catalog_dh *dh
+            = (s->kind == VPN_SETTING_DH || s->kind == VPN_SETTING_PFS
+               ? vpn_catalog_find_dh(number) : NULL);
+        if (dh && dh->weak) {
+            vpnctl_warn_weak(t->name, s->column, dh);
         }
         vpnctl_write_setting(t, s, arg, number);
     }
