@@ -11,7 +11,8 @@ controller_ext_libvpnplumb_a_SOURCES = \
 	controller-ext/vpn-plumb-kernel.c \
 	controller-ext/vpn-plumb-ovs.c \
 	controller-ext/vpn-plumb-private.h \
-	controller-ext/vpn-plumb-state.c
+	controller-ext/vpn-plumb-state.c \
+	controller-ext/vpn-plumb-worker.c
 
 OVN_VPN_PLUMB_LDADD = controller-ext/libvpnplumb.a $(OVN_VPN_LDADD)
 

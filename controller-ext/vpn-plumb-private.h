@@ -25,6 +25,7 @@
  *   vpn-plumb-kernel.c  namespaces, veth pairs, addresses, routes
  *   vpn-plumb-state.c   what the kernel has, from iproute2's JSON
  *   vpn-plumb-ovs.c     the gateways' ports on the integration bridge
+ *   vpn-plumb-worker.c  the thread that runs the kernel side
  *
  * Nothing outside controller-ext/vpn-plumb*.c includes this header. */
 
@@ -34,6 +35,7 @@
 #include "openvswitch/hmap.h"
 #include "openvswitch/json.h"
 #include "packets.h"
+#include "sset.h"
 #include "vpn-plumb.h"
 
 struct ds;
@@ -92,6 +94,37 @@ struct plumb_gw {
     bool offload_off;
 };
 
+/* Kernel work for the worker thread (vpn-plumb-worker.c): it holds copies
+ * of all it reads and writes. */
+enum plumb_job_kind {
+    PLUMB_JOB_SYNC,             /* Make or repair one gateway. */
+    PLUMB_JOB_REMOVE,           /* Remove one gateway's namespace. */
+    PLUMB_JOB_SCAN,             /* Remove leftover namespaces. */
+};
+
+struct plumb_job {
+    enum plumb_job_kind kind;
+    char *prefix;               /* The plumbing's namespace prefix. */
+    struct plumb_gw gw;         /* SYNC, REMOVE: name, netns, host, and
+                                 * the cached link state, which a SYNC
+                                 * updates; nothing else. */
+    struct plumb_config *cfg;   /* SYNC: what to make. */
+    struct sset wanted;         /* SCAN: the namespaces to keep. */
+    char *error;                /* SYNC, REMOVE: the outcome. */
+    struct vpn_plumb_stats stats;       /* What it did. */
+};
+
+struct plumb_worker;
+struct plumb_worker *plumb_worker_create(void);
+void plumb_worker_destroy(struct plumb_worker *);
+bool plumb_worker_busy(struct plumb_worker *);
+void plumb_worker_submit(struct plumb_worker *, struct plumb_job *);
+struct plumb_job *plumb_worker_collect(struct plumb_worker *);
+struct plumb_job *plumb_worker_finish(struct plumb_worker *);
+void plumb_worker_wait(struct plumb_worker *);
+void plumb_job_run(struct plumb_job *, const char *prefix);
+void plumb_job_destroy(struct plumb_job *);
+
 struct vpn_plumb {
     char *prefix;               /* Namespace prefix, without the '-'. */
     char *bridge;               /* Integration bridge name. */
@@ -101,6 +134,12 @@ struct vpn_plumb {
     long long int time_budget;  /* Kernel work per run, in ms. */
     bool deferred;              /* Work left for the next run. */
     struct vpn_plumb_stats stats;
+
+    /* The kernel side runs in 'worker', one job at a time, unless
+     * 'inline_jobs' (a cleanup, which must finish before the program
+     * exits). */
+    struct plumb_worker *worker;
+    bool inline_jobs;
 };
 
 /* A link as "ip -d -j link" or "addr show" describes it. */
@@ -136,6 +175,7 @@ struct plumb_ns_state {
 
 /* vpn-plumb.c. */
 int plumb_compare_routes(const void *, const void *);
+void plumb_config_destroy(struct plumb_config *);
 
 /* vpn-plumb-kernel.c. */
 char *plumb_run_cmd(struct vpn_plumb *, const struct svec *argv,

@@ -65,7 +65,6 @@ static struct plumb_gw *plumb_gw_create(struct vpn_plumb *plumb,
 static void plumb_gw_destroy(struct plumb_gw *gw);
 static char *plumb_config_from_gateway(const struct vpn_plumb_gateway *g,
                                        struct plumb_config **cfgp);
-static void plumb_config_destroy(struct plumb_config *cfg);
 static bool plumb_config_equals(const struct plumb_config *a,
                                 const struct plumb_config *b);
 
@@ -133,6 +132,7 @@ vpn_plumb_destroy(struct vpn_plumb *plumb)
     if (plumb) {
         struct plumb_gw *gw;
 
+        plumb_worker_destroy(plumb->worker);
         HMAP_FOR_EACH_POP (gw, node, &plumb->gateways) {
             plumb_gw_destroy(gw);
         }
@@ -191,19 +191,128 @@ vpn_plumb_add_ovs_columns(struct ovsdb_idl *idl)
     ovsdb_idl_add_column(idl, &ovsrec_interface_col_ofport);
 }
 
+/* Applies the outcome of 'job', which has finished. */
+static void
+plumb_apply_job(struct vpn_plumb *plumb, struct plumb_job *job)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+    plumb->stats.n_commands += job->stats.n_commands;
+    plumb->stats.n_created += job->stats.n_created;
+    plumb->stats.n_removed += job->stats.n_removed;
+
+    struct plumb_gw *gw = (job->kind == PLUMB_JOB_SCAN ? NULL
+                           : plumb_gw_find(plumb, job->gw.name));
+    switch (job->kind) {
+    case PLUMB_JOB_SYNC:
+        if (!gw) {
+            break;
+        }
+        plumb_config_destroy(gw->cfg);
+        gw->cfg = job->cfg;
+        job->cfg = NULL;
+        gw->invalid = false;
+        free(gw->error);
+        gw->error = job->error;
+        job->error = NULL;
+        gw->ok = !gw->error;
+        gw->host_ifindex = job->gw.host_ifindex;
+        gw->link_ok = job->gw.link_ok;
+        gw->offload_off = job->gw.offload_off;
+        if (gw->error) {
+            VLOG_WARN_RL(&rl, "gateway %s: %s", gw->name, gw->error);
+            gw->backoff = (gw->backoff
+                           ? MIN(2 * gw->backoff, plumb->check_interval)
+                           : RETRY_MIN_MS);
+            gw->next_check = time_msec() + gw->backoff;
+        } else {
+            gw->backoff = 0;
+            gw->next_check = time_msec() + plumb->check_interval;
+        }
+        break;
+
+    case PLUMB_JOB_REMOVE:
+        if (job->error) {
+            /* The next scan for leftovers retries. */
+            VLOG_WARN_RL(&rl, "gateway %s: %s", job->gw.name, job->error);
+        } else {
+            VLOG_INFO("gateway %s: removed namespace %s", job->gw.name,
+                      job->gw.netns);
+        }
+        if (gw && !gw->seen) {
+            hmap_remove(&plumb->gateways, &gw->node);
+            plumb_gw_destroy(gw);
+        }
+        break;
+
+    case PLUMB_JOB_SCAN:
+        break;
+
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
+/* Starts 'job' (taking it): in the worker thread, which must be idle, or
+ * at once if 'plumb->inline_jobs'. */
+static void
+plumb_start_job(struct vpn_plumb *plumb, struct plumb_job *job)
+{
+    job->prefix = xstrdup(plumb->prefix);
+    if (plumb->inline_jobs) {
+        plumb_job_run(job, job->prefix);
+        plumb_apply_job(plumb, job);
+        plumb_job_destroy(job);
+        return;
+    }
+    if (!plumb->worker) {
+        /* Made at the first job, after the caller daemonized: a thread does
+         * not survive a fork. */
+        plumb->worker = plumb_worker_create();
+    }
+    plumb_worker_submit(plumb->worker, job);
+}
+
+static struct plumb_job *
+plumb_job_create(enum plumb_job_kind kind, const struct plumb_gw *gw)
+{
+    struct plumb_job *job = xzalloc(sizeof *job);
+    job->kind = kind;
+    sset_init(&job->wanted);
+    if (gw) {
+        job->gw.name = xstrdup(gw->name);
+        job->gw.netns = xstrdup(gw->netns);
+        ovs_strlcpy(job->gw.host, gw->host, sizeof job->gw.host);
+        job->gw.host_ifindex = gw->host_ifindex;
+        job->gw.link_ok = gw->link_ok;
+        job->gw.offload_off = gw->offload_off;
+    }
+    return job;
+}
+
+/* Returns true if the worker thread runs a job. */
+static bool
+plumb_busy(const struct vpn_plumb *plumb)
+{
+    return plumb->worker && plumb_worker_busy(plumb->worker);
+}
+
 /* Makes the host match 'gateways', the complete set of 'n' gateways that
  * must exist on this chassis (see the model in vpn-plumb.h).
  *
- * The kernel side is done synchronously, for as many gateways as the time
- * budget allows (vpn_plumb_set_time_budget()); the others wait for the
- * next run, which vpn_plumb_wait() makes immediate.  The OVS side is added
- * to 'txn' if it is nonnull and 'idl' (which may be NULL to skip OVS) has
- * received the database's contents; otherwise it waits for a later run.
+ * The kernel side is done by a thread of its own, one gateway at a time,
+ * so that the caller's main loop never waits for an "ip" command: a run
+ * hands the next job over, a later run (which vpn_plumb_wait() wakes when
+ * the job is done) applies its outcome.  (During a cleanup the jobs run at
+ * once, for as many gateways as the time budget allows; see
+ * vpn_plumb_set_time_budget().)  The OVS side is added to 'txn' if it is
+ * nonnull and 'idl' (which may be NULL to skip OVS) has received the
+ * database's contents; otherwise it waits for a later run.
  *
  * Returns true if the host is not in sync yet: changes were added to
  * 'txn' (commit it; ports are in place once it has committed and a later
- * run returns false) or kernel work was left for the next run.  Returns
- * false once everything matched. */
+ * run returns false) or kernel work is under way or left for a later run.
+ * Returns false once everything matched. */
 bool
 vpn_plumb_run(struct vpn_plumb *plumb,
               const struct vpn_plumb_gateway *gateways, size_t n,
@@ -216,6 +325,15 @@ vpn_plumb_run(struct vpn_plumb *plumb,
     struct plumb_gw *gw;
 
     plumb->deferred = false;
+    if (plumb->worker) {
+        struct plumb_job *job = plumb_worker_collect(plumb->worker);
+        if (job) {
+            plumb_apply_job(plumb, job);
+            plumb_job_destroy(job);
+        }
+    }
+    bool waiting = false;       /* Work waits for the busy worker. */
+
     HMAP_FOR_EACH (gw, node, &plumb->gateways) {
         gw->seen = false;
     }
@@ -269,63 +387,56 @@ vpn_plumb_run(struct vpn_plumb *plumb,
             plumb_config_destroy(cfg);
             continue;
         }
-        if (time_msec() - start >= plumb->time_budget) {
+        if (plumb_busy(plumb)) {
+            waiting = true;
+            plumb_config_destroy(cfg);
+            continue;
+        }
+        if (plumb->inline_jobs && time_msec() - start >= plumb->time_budget) {
             plumb->deferred = true;
             plumb_config_destroy(cfg);
             continue;
         }
 
-        error = plumb_sync_kernel(plumb, gw, cfg);
-        plumb_config_destroy(gw->cfg);
-        gw->cfg = cfg;
-        gw->invalid = false;
-        free(gw->error);
-        gw->error = error;
-        gw->ok = !error;
-        if (error) {
-            VLOG_WARN_RL(&rl, "gateway %s: %s", gw->name, error);
-            gw->backoff = (gw->backoff
-                           ? MIN(2 * gw->backoff, plumb->check_interval)
-                           : RETRY_MIN_MS);
-            gw->next_check = time_msec() + gw->backoff;
-        } else {
-            gw->backoff = 0;
-            gw->next_check = time_msec() + plumb->check_interval;
-        }
+        struct plumb_job *job = plumb_job_create(PLUMB_JOB_SYNC, gw);
+        job->cfg = cfg;
+        plumb_start_job(plumb, job);
     }
     shash_destroy(&hosts);
 
-    /* Gateways that left. */
+    /* Gateways that left.  What the kernel has of them goes; a gateway
+     * wanted again meanwhile starts from nothing. */
     HMAP_FOR_EACH_SAFE (gw, node, &plumb->gateways) {
         if (!gw->seen) {
-            if (time_msec() - start >= plumb->time_budget) {
+            if (plumb_busy(plumb)) {
+                waiting = true;
+                continue;
+            }
+            if (plumb->inline_jobs
+                && time_msec() - start >= plumb->time_budget) {
                 plumb->deferred = true;
                 continue;
             }
 
-            char *error = plumb_remove_kernel(plumb, gw->netns, gw->host);
-            if (error) {
-                /* The next scan for leftovers retries. */
-                VLOG_WARN_RL(&rl, "gateway %s: %s", gw->name, error);
-                free(error);
-            } else {
-                VLOG_INFO("gateway %s: removed namespace %s", gw->name,
-                          gw->netns);
-            }
-            hmap_remove(&plumb->gateways, &gw->node);
-            plumb_gw_destroy(gw);
+            plumb_config_destroy(gw->cfg);
+            gw->cfg = NULL;
+            gw->ok = false;
+            plumb_start_job(plumb, plumb_job_create(PLUMB_JOB_REMOVE, gw));
         }
     }
 
-    if (!plumb->deferred && time_msec() >= plumb->next_scan) {
-        plumb_scan_leftovers(plumb, &wanted);
+    if (!plumb->deferred && !waiting && !plumb_busy(plumb)
+        && time_msec() >= plumb->next_scan) {
+        struct plumb_job *job = plumb_job_create(PLUMB_JOB_SCAN, NULL);
+        sset_clone(&job->wanted, &wanted);
         plumb->next_scan = time_msec() + plumb->check_interval;
+        plumb_start_job(plumb, job);
     }
     sset_destroy(&wanted);
 
     bool changed = (idl && txn && ovsdb_idl_has_ever_connected(idl)
                     && plumb_sync_ovs(plumb, idl, txn));
-    return changed || plumb->deferred;
+    return changed || plumb->deferred || waiting || plumb_busy(plumb);
 }
 
 /* Arranges for the poll loop to wake up when vpn_plumb_run() has a check
@@ -336,6 +447,10 @@ vpn_plumb_wait(const struct vpn_plumb *plumb)
     if (plumb->deferred) {
         poll_immediate_wake();
         return;
+    }
+    if (plumb->worker) {
+        /* The job in progress, when it is done. */
+        plumb_worker_wait(plumb->worker);
     }
 
     long long int next = plumb->next_scan;
@@ -364,7 +479,8 @@ vpn_plumb_force_check(struct vpn_plumb *plumb)
 }
 
 /* Removes every namespace with our prefix and every port we own.  The
- * kernel side is done at once; the OVS side needs 'txn' and an 'idl' with
+ * kernel side is done at once, in the calling thread (after the job the
+ * worker may be running); the OVS side needs 'txn' and an 'idl' with
  * contents, as in vpn_plumb_run(), or 'idl' NULL to leave OVS alone.
  * Returns true when nothing remains to do, false if the caller must commit
  * 'txn' (or wait for the IDL) and call again. */
@@ -373,6 +489,14 @@ vpn_plumb_cleanup(struct vpn_plumb *plumb, const struct ovsdb_idl *idl,
                   struct ovsdb_idl_txn *txn)
 {
     plumb->next_scan = LLONG_MIN;
+    if (plumb->worker) {
+        struct plumb_job *job = plumb_worker_finish(plumb->worker);
+        if (job) {
+            plumb_apply_job(plumb, job);
+            plumb_job_destroy(job);
+        }
+    }
+    plumb->inline_jobs = true;
     bool pending = vpn_plumb_run(plumb, NULL, 0, idl, txn);
     return !pending && (!idl || (txn && ovsdb_idl_has_ever_connected(idl)));
 }
@@ -608,7 +732,7 @@ error:
     return error;
 }
 
-static void
+void
 plumb_config_destroy(struct plumb_config *cfg)
 {
     if (cfg) {

@@ -94,12 +94,16 @@
  * with eth0, is read with ioctls (name, flags, MTU), and the TX offload,
  * once turned off on that pair, is not read again.  Otherwise (after an
  * adoption, vpn_plumb_force_check() or a broken pair) it is 3 commands
- * (about 6 ms): the namespace, the host end and eth0's offload.  One run
- * spends at most its time budget (vpn_plumb_set_time_budget(), default
- * VPN_PLUMB_TIME_BUDGET_MS) on commands and leaves the rest to the next
- * runs, so that the agent's main loop stays responsive when hundreds of
- * gateways arrive at once.  The OVS side is compared with the IDL's
- * in-memory contents on every run, which costs no I/O.
+ * (about 6 ms): the namespace, the host end and eth0's offload.  These
+ * commands run in a thread of the plumbing's own, one gateway at a time,
+ * so that the caller's main loop never waits for one, even when hundreds
+ * of gateways arrive at once: each run collects the last gateway's
+ * outcome and hands the next one over, and vpn_plumb_wait() wakes the
+ * loop when it is done.  (Only vpn_plumb_cleanup() runs them in the
+ * caller's thread, at most its time budget per run:
+ * vpn_plumb_set_time_budget(), default VPN_PLUMB_TIME_BUDGET_MS.)  The
+ * OVS side is compared with the IDL's in-memory contents on every run,
+ * which costs no I/O.
  *
  * Where the agent runs.  The host ends of the veth pairs are created in
  * the agent's own network namespace, which must be ovs-vswitchd's (the

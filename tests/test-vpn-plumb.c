@@ -249,10 +249,12 @@ run_phase(struct vpn_plumb *plumb, struct ovsdb_idl_loop *loop,
           const struct vpn_plumb_gateway *gws, size_t n, bool cleanup)
 {
     if (!loop) {
+        /* The kernel side runs in the plumbing's thread: wait for it. */
         while (cleanup
                ? !vpn_plumb_cleanup(plumb, NULL, NULL)
                : vpn_plumb_run(plumb, gws, n, NULL, NULL)) {
-            continue;
+            vpn_plumb_wait(plumb);
+            poll_block();
         }
         return true;
     }
@@ -360,7 +362,13 @@ cmd_apply(int argc, char *argv[])
             exit(2);
         }
         if (recheck && start > 0) {
-            xnanosleep(1100LL * 1000 * 1000);
+            /* In the poll loop, whose timing checks would otherwise count
+             * the wait as one long iteration. */
+            long long int until = time_msec() + 1100;
+            while (time_msec() < until) {
+                poll_timer_wait_until(until);
+                poll_block();
+            }
         }
 
         size_t n = end - start;
