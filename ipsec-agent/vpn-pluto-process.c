@@ -280,26 +280,55 @@ pluto_start(struct vpn_pluto *pluto)
     /* The NSS database, once.  It is made in a directory of its own and
      * renamed into place only when complete: a certutil killed halfway
      * (it takes seconds on an emulated machine) left a database that
-     * pluto could not open, and that was never made again. */
+     * pluto could not open, and that was never made again.  certutil runs
+     * in the background (in 'pluto->cmd', free while pluto is stopped):
+     * until it is done, this returns true with pluto still stopped, and
+     * vpn_pluto_wait() wakes the caller when it is. */
     char *cert_db = xasprintf("%s/cert9.db", pluto->nss_dir);
     bool have_nss = !access(cert_db, F_OK);
     free(cert_db);
     if (!have_nss) {
         char *tmp = xasprintf("%s.new", pluto->nss_dir);
-        nftw(tmp, pluto_remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS);
         char *error = NULL;
-        if (mkdir(tmp, 0700)) {
-            error = xasprintf("%s: cannot create directory (%s)", tmp,
-                              ovs_strerror(errno));
+        int status;
+        if (!vpn_exec_job_is_running(&pluto->cmd)) {
+            nftw(tmp, pluto_remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS);
+            if (mkdir(tmp, 0700)) {
+                error = xasprintf("%s: cannot create directory (%s)", tmp,
+                                  ovs_strerror(errno));
+            } else {
+                char *db = xasprintf("sql:%s", tmp);
+                char *argv[] = { CERTUTIL_BIN, "-N", "-d", db,
+                                 "--empty-password", NULL };
+                int err = vpn_exec_job_start(&pluto->cmd, argv,
+                                             VPN_PLUTO_NSS_TIMEOUT_MSEC);
+                if (err) {
+                    error = xasprintf("cannot run %s (%s)", CERTUTIL_BIN,
+                                      ovs_strerror(err));
+                } else {
+                    free(pluto->cmd_what);
+                    pluto->cmd_what = xstrdup("certutil");
+                }
+                free(db);
+            }
+            if (!error) {
+                free(tmp);
+                return true;
+            }
+        } else if (!vpn_exec_job_reap(&pluto->cmd, &status)) {
+            free(tmp);
+            return true;
         } else {
-            char *db = xasprintf("sql:%s", tmp);
-            char *argv[] = { CERTUTIL_BIN, "-N", "-d", db,
-                             "--empty-password", NULL };
-            struct ds out = DS_EMPTY_INITIALIZER;
-            error = vpn_exec(argv, NULL, VPN_PLUTO_NSS_TIMEOUT_MSEC, &out,
-                             &out);
-            free(db);
-            ds_destroy(&out);
+            free(pluto->cmd_what);
+            pluto->cmd_what = NULL;
+            if (status == -1) {
+                error = xasprintf("%s killed after %d ms", CERTUTIL_BIN,
+                                  VPN_PLUTO_NSS_TIMEOUT_MSEC);
+            } else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+                char *msg = process_status_msg(status);
+                error = xasprintf("%s %s", CERTUTIL_BIN, msg);
+                free(msg);
+            }
         }
         if (!error) {
             /* What is there (an empty directory, or the rest of a
@@ -464,13 +493,34 @@ pluto_check_started(struct vpn_pluto *pluto)
      * does not even try).  So the driver tells pluto to listen itself,
      * which also makes it read the keys; the child's later "listen" finds
      * the same interfaces and changes nothing. */
-    if (pluto_is_socket(pluto->ctl_path)
-        && pluto_command(pluto, NULL, "--listen", NULL)) {
-        pluto->secrets_stale = false;
-        pluto_started(pluto);
-    } else if (time_msec() >= pluto->start_deadline) {
+    /* The "listen" runs in the background (in 'pluto->cmd', free until
+     * pluto runs): its success says that pluto is up. */
+    int status;
+    if (vpn_exec_job_is_running(&pluto->cmd)) {
+        if (vpn_exec_job_reap(&pluto->cmd, &status)) {
+            bool answered = (status != -1
+                             && !strstr(ds_cstr(&pluto->cmd.out),
+                                        "whack: "));
+            free(pluto->cmd_what);
+            pluto->cmd_what = NULL;
+            if (answered) {
+                pluto->secrets_stale = false;
+                pluto_started(pluto);
+                return;
+            }
+        }
+    } else if (pluto_is_socket(pluto->ctl_path)) {
+        char *argv[] = { WHACK_BIN, "--rundir", pluto->rundir, "--listen",
+                         NULL };
+        if (!vpn_exec_job_start(&pluto->cmd, argv,
+                                VPN_PLUTO_CMD_TIMEOUT_MSEC)) {
+            free(pluto->cmd_what);
+            pluto->cmd_what = xstrdup("--listen");
+        }
+    }
+    if (time_msec() >= pluto->start_deadline) {
         pluto_kill(pluto, 0);
-        pluto_died(pluto, "did not open its control socket in time");
+        pluto_died(pluto, "did not answer on its control socket in time");
     }
 }
 

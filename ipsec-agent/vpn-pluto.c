@@ -362,10 +362,16 @@ vpn_pluto_wait(struct vpn_pluto *pluto)
 
     switch (pluto->state) {
     case PLUTO_STOPPED:
-        poll_timer_wait_until(pluto->restart_at);
+        if (vpn_exec_job_is_running(&pluto->cmd)) {
+            /* Its NSS database is being made. */
+            vpn_exec_job_wait(&pluto->cmd);
+        } else {
+            poll_timer_wait_until(pluto->restart_at);
+        }
         break;
 
     case PLUTO_STARTING:
+        vpn_exec_job_wait(&pluto->cmd);
         poll_timer_wait(20);
         break;
 

@@ -81,15 +81,16 @@
  * pluto running for such an adoption; vpn_pluto_destroy(pluto, true)
  * stops it and removes STATEDIR and RUNDIR.
  *
- * The commands of the running pluto run in the background, reaped by
- * vpn_pluto_run(): the batches' addconns, the status polls, and every
+ * The commands run in the background, reaped by vpn_pluto_run(): the
+ * making of the NSS database and the first "listen" that tells that a
+ * new pluto is up, the batches' addconns, the status polls, and every
  * whack that changes something (re-read the keys, initiate, delete,
- * listen), one at a time and in order.  A pluto slow to answer (busy with
- * crypto, or stopped) then holds up nothing but its own commands.  Only
- * the commands of a pluto's start and adoption (its NSS database, the
- * first "listen" or "status" that tells it is up), the one-conn-at-a-time
- * loading after a batch failed, and the wait for a stopped pluto's exit
- * run synchronously.  Each command is killed after
+ * listen), one at a time and in order; and a stopped pluto's exit is
+ * collected by vpn_pluto_stopping_run().  A pluto slow to answer (busy
+ * with crypto, or stopped) then holds up nothing but its own commands.
+ * Only the "status" that tells whether a pluto found running can be
+ * adopted (vpn_pluto_create()) and the one-conn-at-a-time loading after a
+ * batch failed run synchronously.  Each command is killed after
  * VPN_PLUTO_CMD_TIMEOUT_MSEC.  All go through posix_spawn(), so that the
  * module may be used by a program that has threads (OVS's process_start()
  * may not), and are reaped with waitpid(pid): the program must not set
