@@ -38,6 +38,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -71,7 +72,6 @@
 #include "vpn-dirs.h"
 #include "vpn-beat.h"
 #include "vpn-catalog-row.h"
-#include "vpn-exec.h"
 #include "vpn-keyring.h"
 #include "vpn-params.h"
 #include "vpn-plumb.h"
@@ -896,6 +896,14 @@ free_tunnels(struct shash *by_gateway)
  * any more (their namespace is gone with vpn_plumb_run()) and removes
  * their directories.  A pluto is ours if its pid file is in one of our
  * run directories and its command line names that directory. */
+/* nftw() callback that removes each entry, deepest first. */
+static int
+remove_tree_cb(const char *path, const struct stat *st OVS_UNUSED,
+               int flag OVS_UNUSED, struct FTW *ftw OVS_UNUSED)
+{
+    return remove(path) && errno != ENOENT ? -1 : 0;
+}
+
 static void
 sweep_stale_plutos(struct agent *agent)
 {
@@ -943,12 +951,13 @@ sweep_stale_plutos(struct agent *agent)
             }
             free(pidfile);
             /* The directories hold only files this agent wrote. */
-            char *argv[] = { "rm", "-rf", "--", rundir, statedir, NULL };
-            char *error = vpn_exec(argv, NULL, VPN_EXEC_TIMEOUT_MS, NULL,
-                                   NULL);
-            if (error) {
-                VLOG_WARN("%s", error);
-                free(error);
+            const char *dirs[] = { rundir, statedir };
+            for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                if (nftw(dirs[i], remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS)
+                    && errno != ENOENT) {
+                    VLOG_WARN("%s: cannot remove (%s)", dirs[i],
+                              ovs_strerror(errno));
+                }
             }
         }
         free(rundir);

@@ -504,7 +504,6 @@ pluto_check_started(struct vpn_pluto *pluto)
             free(pluto->cmd_what);
             pluto->cmd_what = NULL;
             if (answered) {
-                pluto->secrets_stale = false;
                 pluto_started(pluto);
                 return;
             }
@@ -516,6 +515,10 @@ pluto_check_started(struct vpn_pluto *pluto)
                                 VPN_PLUTO_CMD_TIMEOUT_MSEC)) {
             free(pluto->cmd_what);
             pluto->cmd_what = xstrdup("--listen");
+            /* It reads the keys as the file holds them from now on; a key
+             * written later (the caller may give conns before the listen
+             * is reaped) makes them stale again. */
+            pluto->secrets_stale = false;
         }
     }
     if (time_msec() >= pluto->start_deadline) {
