@@ -161,9 +161,11 @@ vpn_plumb_set_check_interval(struct vpn_plumb *plumb, long long int msec)
     plumb->check_interval = MAX(msec, 1000);
 }
 
-/* Sets how long one vpn_plumb_run() may spend on kernel commands before it
- * leaves the remaining gateways to the next run (at least 1 ms: one
- * gateway is always done). */
+/* Sets how long one run of a cleanup (vpn_plumb_cleanup()), which does the
+ * kernel side in the caller's thread, may spend on kernel commands before
+ * it leaves the remaining gateways to the next run (at least 1 ms: one
+ * gateway is always done).  Other runs hand the kernel side to the
+ * plumbing's thread. */
 void
 vpn_plumb_set_time_budget(struct vpn_plumb *plumb, long long int msec)
 {

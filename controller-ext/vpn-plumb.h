@@ -177,7 +177,7 @@ struct vpn_plumb;
  * leftover namespaces, in milliseconds. */
 #define VPN_PLUMB_CHECK_INTERVAL_MS (60 * 1000)
 
-/* Default time that one vpn_plumb_run() may spend on kernel commands. */
+/* Default time that one run of a cleanup may spend on kernel commands. */
 #define VPN_PLUMB_TIME_BUDGET_MS 200
 
 /* The ownership marks in Interface external_ids. */
