@@ -228,7 +228,7 @@ void pluto_schedule_restart(struct vpn_pluto *);
 void pluto_check_started(struct vpn_pluto *);
 bool pluto_is_alive(struct vpn_pluto *, char **why);
 void pluto_died(struct vpn_pluto *, const char *why);
-void pluto_kill(struct vpn_pluto *, int timeout_msec);
+void pluto_kill(struct vpn_pluto *);
 void pluto_stop(struct vpn_pluto *);
 bool pluto_proc_is_alive(pid_t);
 bool pluto_command(struct vpn_pluto *, struct ds *output,

@@ -126,7 +126,7 @@ pluto_try_adopt(struct vpn_pluto *pluto)
                   pluto->netns ? pluto->netns : "the agent's");
         pluto->pid = pid_int;
         pluto->child = false;
-        pluto_kill(pluto, 0);
+        pluto_kill(pluto);
         pluto->pid = 0;
         return false;
     }
@@ -143,7 +143,7 @@ pluto_try_adopt(struct vpn_pluto *pluto)
         VLOG_WARN("%s: pluto (pid %d) does not answer on %s: killing it",
                   pluto->name, pid_int, pluto->ctl_path);
         ds_destroy(&out);
-        pluto_kill(pluto, 0);
+        pluto_kill(pluto);
         pluto->state = PLUTO_STOPPED;
         pluto->pid = 0;
         pluto->adopted = false;
@@ -522,7 +522,7 @@ pluto_check_started(struct vpn_pluto *pluto)
         }
     }
     if (time_msec() >= pluto->start_deadline) {
-        pluto_kill(pluto, 0);
+        pluto_kill(pluto);
         pluto_died(pluto, "did not answer on its control socket in time");
     }
 }
@@ -608,7 +608,7 @@ pluto_died(struct vpn_pluto *pluto, const char *why)
     pluto_poll_abort(pluto);
     pluto_cmds_abort(pluto);
     if (pluto->pid > 0) {
-        pluto_kill(pluto, 0);
+        pluto_kill(pluto);
     }
 
     VLOG_WARN("%s: pluto %s; restarting in %lld ms", pluto->name, why,
@@ -632,20 +632,18 @@ pluto_died(struct vpn_pluto *pluto, const char *why)
     }
 }
 
-/* Kills pluto: SIGTERM and up to 'timeout_msec' to exit, then SIGKILL
- * (at once if 'timeout_msec' is 0).  Reaps it if it is our child. */
+/* Kills pluto with SIGKILL and reaps it if it is our child.  (A pluto
+ * that is stopped for good gets SIGTERM instead: see pluto_stop().) */
 void
-pluto_kill(struct vpn_pluto *pluto, int timeout_msec)
+pluto_kill(struct vpn_pluto *pluto)
 {
     pid_t pid = pluto->pid;
     if (pid <= 0) {
         return;
     }
 
-    int signr = timeout_msec ? SIGTERM : SIGKILL;
-    long long int deadline = time_msec() + (timeout_msec ? timeout_msec
-                                            : 1000);
-    kill(pid, signr);
+    long long int deadline = time_msec() + 1000;
+    kill(pid, SIGKILL);
     for (;;) {
         if (pluto->child) {
             pid_t retval = waitpid(pid, NULL, WNOHANG);
@@ -656,16 +654,9 @@ pluto_kill(struct vpn_pluto *pluto, int timeout_msec)
             break;
         }
         if (time_msec() >= deadline) {
-            if (signr == SIGKILL) {
-                VLOG_WARN("%s: pluto (pid %ld) survives SIGKILL",
-                          pluto->name, (long int) pid);
-                break;
-            }
-            VLOG_WARN("%s: pluto (pid %ld) ignores SIGTERM: killing it",
-                      pluto->name, (long int) pid);
-            signr = SIGKILL;
-            kill(pid, SIGKILL);
-            deadline = time_msec() + 1000;
+            VLOG_WARN("%s: pluto (pid %ld) survives SIGKILL", pluto->name,
+                      (long int) pid);
+            break;
         }
         xnanosleep(10 * 1000 * 1000);
     }

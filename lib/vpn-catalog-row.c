@@ -60,6 +60,38 @@ vpn_catalog_from_row(const struct ovsdb_idl_row *row,
     }
 }
 
+/* Writes setting 's' of 'row' in the current transaction, unless it
+ * already has that value: 'string' for an enumeration (NULL empties the
+ * column), 'number' for the others.  Returns true if it wrote. */
+bool
+vpn_catalog_write_setting(const struct ovsdb_idl_row *row,
+                          const struct vpn_setting *s, const char *string,
+                          int number)
+{
+    const struct ovsdb_idl_column *column = setting_column(row, s);
+    struct ovsdb_datum datum = { .refcnt = NULL, .values = NULL };
+    if (s->kind == VPN_SETTING_ENUM && !string) {
+        datum.n = 0;
+        datum.keys = NULL;
+    } else {
+        datum.n = 1;
+        datum.keys = xmalloc(sizeof *datum.keys);
+        if (s->kind == VPN_SETTING_ENUM) {
+            datum.keys[0].s = ovsdb_atom_string_create(string);
+        } else {
+            datum.keys[0].integer = number;
+        }
+    }
+
+    if (ovsdb_datum_equals(ovsdb_idl_read(row, column), &datum,
+                           &column->type)) {
+        ovsdb_datum_destroy(&datum, &column->type);
+        return false;
+    }
+    ovsdb_idl_txn_write(row, column, &datum);
+    return true;
+}
+
 bool
 vpn_catalog_to_row(const struct ovsdb_idl_row *row,
                    const struct vpn_tunnel_params *p)
@@ -67,32 +99,13 @@ vpn_catalog_to_row(const struct ovsdb_idl_row *row,
     bool changed = false;
     for (size_t i = 0; i < vpn_n_settings; i++) {
         const struct vpn_setting *s = &vpn_settings[i];
-        const struct ovsdb_idl_column *column = setting_column(row, s);
         const void *field = (const char *) p + s->offset;
-
-        struct ovsdb_datum datum = { .refcnt = NULL, .values = NULL };
-        const char *string = (s->kind == VPN_SETTING_ENUM
-                              ? *(const char *const *) field : NULL);
-        if (s->kind == VPN_SETTING_ENUM && !string) {
-            datum.n = 0;
-            datum.keys = NULL;
-        } else {
-            datum.n = 1;
-            datum.keys = xmalloc(sizeof *datum.keys);
-            if (string) {
-                datum.keys[0].s = ovsdb_atom_string_create(string);
-            } else {
-                datum.keys[0].integer = *(const int *) field;
-            }
-        }
-
-        if (ovsdb_datum_equals(ovsdb_idl_read(row, column), &datum,
-                               &column->type)) {
-            ovsdb_datum_destroy(&datum, &column->type);
-        } else {
-            ovsdb_idl_txn_write(row, column, &datum);
-            changed = true;
-        }
+        bool wrote = (s->kind == VPN_SETTING_ENUM
+                      ? vpn_catalog_write_setting(
+                          row, s, *(const char *const *) field, 0)
+                      : vpn_catalog_write_setting(row, s, NULL,
+                                                  *(const int *) field));
+        changed = wrote || changed;
     }
     return changed;
 }

@@ -29,16 +29,21 @@
  *     group, since VPN_PFS_DISABLED is 0);
  *
  *   - vpn_catalog_to_row() writes to an IDL row, in the current
- *     transaction, every setting whose value differs. */
+ *     transaction, every setting whose value differs, and
+ *     vpn_catalog_write_setting() one setting (ovn-vpnctl's options). */
 
 #include <stdbool.h>
 
 struct ovsdb_idl_row;
+struct vpn_setting;
 struct vpn_tunnel_params;
 
 void vpn_catalog_from_row(const struct ovsdb_idl_row *,
                           struct vpn_tunnel_params *);
 bool vpn_catalog_to_row(const struct ovsdb_idl_row *,
                         const struct vpn_tunnel_params *);
+bool vpn_catalog_write_setting(const struct ovsdb_idl_row *,
+                               const struct vpn_setting *,
+                               const char *string, int number);
 
 #endif /* vpn-catalog-row.h */

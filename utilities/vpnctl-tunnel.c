@@ -50,6 +50,7 @@
 #include "timeval.h"
 #include "util.h"
 #include "vpn-catalog.h"
+#include "vpn-catalog-row.h"
 #include "vpn-dirs.h"
 #include "vpn-nb.h"
 #include "vpn-params.h"
@@ -134,42 +135,6 @@ vpnctl_set_cidrs(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
     return true;
 }
 
-/* Returns the NB VPN_Tunnel column of catalog setting 's'.  (The catalog
- * test checks that each setting has its column in the schema.) */
-static const struct ovsdb_idl_column *
-vpnctl_setting_column(const struct vpn_setting *s)
-{
-    for (size_t i = 0; i < NBREC_VPN_TUNNEL_N_COLUMNS; i++) {
-        if (!strcmp(nbrec_vpn_tunnel_columns[i].name, s->column)) {
-            return &nbrec_vpn_tunnel_columns[i];
-        }
-    }
-    OVS_NOT_REACHED();
-}
-
-/* Writes catalog setting 's' of 't': 'string' for an enumeration (NULL
- * empties the column), 'number' for the others. */
-static void
-vpnctl_write_setting(const struct nbrec_vpn_tunnel *t,
-                     const struct vpn_setting *s, const char *string,
-                     int number)
-{
-    struct ovsdb_datum datum = { .refcnt = NULL, .values = NULL };
-    if (s->kind == VPN_SETTING_ENUM && !string) {
-        datum.n = 0;
-        datum.keys = NULL;
-    } else {
-        datum.n = 1;
-        datum.keys = xmalloc(sizeof *datum.keys);
-        if (s->kind == VPN_SETTING_ENUM) {
-            datum.keys[0].s = ovsdb_atom_string_create(string);
-        } else {
-            datum.keys[0].integer = number;
-        }
-    }
-    ovsdb_idl_txn_write(&t->header_, vpnctl_setting_column(s), &datum);
-}
-
 /* Warns on stderr, once per tunnel and setting however often the
  * transaction is tried, that 'dh', chosen for 'column' of tunnel 'name', is
  * weak.  The choice stands: a peer may insist on it. */
@@ -206,7 +171,7 @@ vpnctl_apply_settings(struct ctl_context *ctx,
             continue;
         }
         if (s->esp_only && !strcmp(arg, "none")) {
-            vpnctl_write_setting(t, s, NULL, 0);
+            vpn_catalog_write_setting(&t->header_, s, NULL, 0);
             continue;
         }
         int number;
@@ -220,7 +185,7 @@ vpnctl_apply_settings(struct ctl_context *ctx,
         if (dh && dh->weak) {
             vpnctl_warn_weak(t->name, s->column, dh);
         }
-        vpnctl_write_setting(t, s, arg, number);
+        vpn_catalog_write_setting(&t->header_, s, arg, number);
     }
     return true;
 }
@@ -269,7 +234,8 @@ vpnctl_apply_ipsec_options(struct ctl_context *ctx,
         for (size_t i = 0; i < vpn_n_settings; i++) {
             if (vpn_settings[i].esp_only
                 && !shash_find(&ctx->options, vpn_settings[i].option)) {
-                vpnctl_write_setting(t, &vpn_settings[i], NULL, 0);
+                vpn_catalog_write_setting(&t->header_, &vpn_settings[i],
+                                          NULL, 0);
             }
         }
     }
