@@ -23,12 +23,14 @@
 #   OVS_TARBALL     the tarball (default /usr/src/openvswitch/openvswitch.tar.gz)
 #   OVN_VPN_CACHE   cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/ovn-vpn)
 #   OVS_CFLAGS      CFLAGS for the OVS build (default "-O2 -g0")
+#   OVS_JOBS        make's parallel jobs (default: the number of CPUs)
 
 set -e
 
 tarball=${OVS_TARBALL:-/usr/src/openvswitch/openvswitch.tar.gz}
 cache=${OVN_VPN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ovn-vpn}
 cflags=${OVS_CFLAGS:-"-O2 -g0"}
+jobs=${OVS_JOBS:-$(nproc)}
 python=/usr/bin/python3
 
 if test ! -r "$tarball"; then
@@ -74,8 +76,8 @@ start=$(date +%s)
     # BUILT_SOURCES first, in a call of its own, or odp-netlink.h races.
     built=$(make -s --no-print-directory \
                  --eval='print-%: ; @echo $($*)' print-BUILT_SOURCES)
-    make -j"$(nproc)" $built
-    make -j"$(nproc)" lib/libopenvswitch.la ovsdb/ovsdb-idlc
+    make -j"$jobs" $built
+    make -j"$jobs" lib/libopenvswitch.la ovsdb/ovsdb-idlc
 } > "$log" 2>&1 || {
     echo "build-ovs.sh: OVS build failed, last lines of $log:" >&2
     tail -n 20 "$log" >&2
