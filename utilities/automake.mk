@@ -31,7 +31,16 @@ utilities_ovn_vpnctl_SOURCES = \
 	utilities/vpnctl.h
 utilities_ovn_vpnctl_LDADD = $(OVN_VPN_LDADD)
 
-# Manual page (the rule for every program's is in Makefile.am).
-man_MANS += utilities/ovn-vpnctl.8
-EXTRA_DIST += utilities/ovn-vpnctl.8.xml
-CLEANFILES += utilities/ovn-vpnctl.8
+# Manual pages (the rule for every program's is in Makefile.am).
+man_MANS += \
+	utilities/ovn-vpnctl.8 \
+	utilities/ovn-vpn-ctl.8 \
+	utilities/ovn-vpn-schema-merge.8
+EXTRA_DIST += \
+	utilities/ovn-vpnctl.8.xml \
+	utilities/ovn-vpn-ctl.8.xml \
+	utilities/ovn-vpn-schema-merge.8.xml
+CLEANFILES += \
+	utilities/ovn-vpnctl.8 \
+	utilities/ovn-vpn-ctl.8 \
+	utilities/ovn-vpn-schema-merge.8
