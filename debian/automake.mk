@@ -10,6 +10,7 @@ EXTRA_DIST += \
 	debian/ovn-vpn-central.install \
 	debian/ovn-vpn-central.lintian-overrides \
 	debian/ovn-vpn-central.ovn-vpn-northd.service \
+	debian/ovn-vpn-central.ovn-vpn-status-db.service \
 	debian/ovn-vpn-central.postinst \
 	debian/ovn-vpn-central.postrm \
 	debian/ovn-vpn-central.triggers \
