@@ -675,6 +675,7 @@ tunnel_params(const struct sbrec_vpn_gateway *gw,
     p->psk = psk;
     vpn_catalog_from_row(&t->header_, p);
     vpn_params_apply_defaults(p);
+    p->instance = smap_get_ullong(&t->external_ids, "first-generation", 0);
 }
 
 /* Makes the namespaces, ports and plutos match the gateways the SB places
@@ -1042,6 +1043,20 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
             vpn_report_tunnel_format(&r, &value);
             smap_add_nocopy(want, xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s",
                                             t->name), ds_steal_cstr(&value));
+            if (pt && pt->attempts) {
+                vpn_report_attempts_format(
+                    pt->attempts, swan_status_state_to_string(pt->last_state),
+                    swan_status_reason_to_string(pt->last_reason), &value);
+                smap_add_nocopy(want,
+                                xasprintf(VPN_REPORT_ATTEMPTS_PREFIX"%s",
+                                          t->name), ds_steal_cstr(&value));
+            }
+            if (pt && vpn_pluto_report_events(gw->pluto, t->name, &value)) {
+                smap_add_nocopy(want, xasprintf(VPN_REPORT_EVENTS_PREFIX"%s",
+                                                t->name),
+                                ds_steal_cstr(&value));
+            }
+            ds_destroy(&value);
         }
     }
 }

@@ -156,8 +156,11 @@ pluto_try_adopt(struct vpn_pluto *pluto)
     pluto_load_conns_dir(pluto);
     pluto_load_secrets_file(pluto);
 
-    /* A key written just before the agent died may not have been read. */
+    /* A key written just before the agent died may not have been read;
+     * a pluto started by an agent of an earlier version may revive
+     * conns (see pluto_start()). */
     pluto_command_queue(pluto, "--rereadsecrets", NULL);
+    pluto_command_queue(pluto, "--impair", "revival", NULL);
 
     VLOG_INFO("%s: adopted pluto (pid %d) with %"PRIuSIZE" known conns "
               "and %"PRIuSIZE" unknown ones", pluto->name, pid_int,
@@ -420,6 +423,13 @@ pluto_start(struct vpn_pluto *pluto)
     svec_add(&argv, pluto->log_path);
     svec_add(&argv, "--dumpdir");
     svec_add(&argv, pluto->statedir);
+    /* The driver makes every attempt itself (the retry rule, see
+     * vpn-pluto.h): pluto must not revive a connection on its own, which
+     * it otherwise does with any conn that "whack --initiate" brought up,
+     * at once and then every 5, 10, 15... seconds.  libreswan 4.10 has
+     * no other switch for it than this "impairment". */
+    svec_add(&argv, "--impair");
+    svec_add(&argv, "revival");
     svec_add(&argv, "--nofork");
     svec_terminate(&argv);
 

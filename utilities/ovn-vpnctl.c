@@ -599,6 +599,7 @@ usage(void)
            "  [--show-secrets] vpn-tunnel-show NAME\n"
            "                              show every setting, status and"
            " counter\n"
+           "  vpn-tunnel-log NAME         show the last connection events\n"
            "  [--local-cidrs=CIDR,...] [--peer-cidrs=CIDR,...]"
            " vpn-tunnel-set-cidrs NAME\n"
            "  [IKE OPTIONS] vpn-tunnel-set-ike NAME\n"
@@ -1101,6 +1102,8 @@ static struct ctl_command_syntax vpnctl_commands[] = {
      RO},
     {"vpn-tunnel-show", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_show, NULL,
      "", RO},
+    {"vpn-tunnel-log", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_log, NULL, "",
+     RO},
     {"vpn-tunnel-set-cidrs", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_cidrs,
      NULL, TUNNEL_CIDR_OPTIONS, RW},
     {"vpn-tunnel-set-ike", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_ike,

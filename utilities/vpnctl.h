@@ -98,6 +98,7 @@ void cmd_vpn_tunnel_add(struct ctl_context *ctx);
 void cmd_vpn_tunnel_del(struct ctl_context *ctx);
 void cmd_vpn_tunnel_list(struct ctl_context *ctx);
 void cmd_vpn_tunnel_show(struct ctl_context *ctx);
+void cmd_vpn_tunnel_log(struct ctl_context *ctx);
 void cmd_vpn_tunnel_set_cidrs(struct ctl_context *ctx);
 void cmd_vpn_tunnel_set_ike(struct ctl_context *ctx);
 void cmd_vpn_tunnel_set_ipsec(struct ctl_context *ctx);
