@@ -51,6 +51,7 @@
 #include "timeval.h"
 #include "util.h"
 #include "vpn-exec.h"
+#include "vpn-file.h"
 #include "vpn-catalog.h"
 #include "vpn-params.h"
 #include "vpn-report.h"
@@ -105,7 +106,7 @@ pluto_update_secrets(struct vpn_pluto *pluto, bool force)
 
     if (force || !pluto->secrets_written
         || strcmp(pluto->secrets_written, ds_cstr(&content))) {
-        if (!pluto_write_file(pluto->secrets_path, ds_cstr(&content), 0600)) {
+        if (!vpn_file_write(pluto->secrets_path, ds_cstr(&content), 0600)) {
             pluto_set_error(pluto, "cannot write %s (%s)",
                             pluto->secrets_path, ovs_strerror(errno));
             VLOG_ERR("%s: %s", pluto->name, pluto->error);
@@ -239,7 +240,7 @@ pluto_conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
 {
     bool replacing = c->n_events > 0;
     char *new_path = pluto_conn_file(pluto, c->name, ".conf.new");
-    if (!pluto_write_file(new_path, c->text, 0600)) {
+    if (!vpn_file_write(new_path, c->text, 0600)) {
         pluto_set_error(pluto, "cannot write %s (%s)", new_path,
                         ovs_strerror(errno));
         VLOG_ERR("%s: %s", pluto->name, pluto->error);
@@ -385,7 +386,7 @@ pluto_conns_load_start(struct vpn_pluto *pluto, struct pluto_conn **cs,
     }
     svec_terminate(&argv);
 
-    int error = (!pluto_write_record(path, ds_cstr(&text)) ? errno
+    int error = (!vpn_file_write_record(path, ds_cstr(&text)) ? errno
                  : vpn_exec_job_start(&pluto->load, argv.names,
                                       VPN_PLUTO_CMD_TIMEOUT_MSEC));
     ds_destroy(&text);
@@ -480,7 +481,7 @@ pluto_conns_load_finish(struct vpn_pluto *pluto)
         pluto_conn_reset_attempts(c);
 
         char *path = pluto_conn_file(pluto, c->name, ".conf");
-        if (!pluto_write_record(path, c->text)) {
+        if (!vpn_file_write_record(path, c->text)) {
             VLOG_WARN("%s: cannot write %s (%s)", pluto->name, path,
                       ovs_strerror(errno));
         }

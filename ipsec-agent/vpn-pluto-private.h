@@ -280,9 +280,6 @@ void pluto_conn_event(struct pluto_conn *, bool state_change,
 
 char *pluto_run_command(char **argv, struct ds *output)
     OVS_WARN_UNUSED_RESULT;
-bool pluto_write_file(const char *path, const char *content, mode_t);
-bool pluto_write_record(const char *path, const char *content);
-char *pluto_read_file(const char *path);
 bool pluto_mkdir_p(const char *path, mode_t);
 char *pluto_find_program(const char *name, const char *const *dirs);
 void pluto_first_line(const char *text, struct ds *out);

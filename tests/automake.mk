@@ -16,6 +16,7 @@ TESTSUITE_AT = \
 	tests/vpn-seal.at \
 	tests/vpn-catalog.at \
 	tests/vpn-swan-status.at \
+	tests/vpn-kstats.at \
 	tests/vpn-swan-conf.at \
 	tests/sandbox.at \
 	tests/cluster.at \
@@ -113,6 +114,10 @@ tests_test_vpn_seal_LDADD = $(OVN_VPN_LDADD)
 check_PROGRAMS += tests/test-vpn-collide
 tests_test_vpn_collide_SOURCES = tests/test-vpn-collide.c
 tests_test_vpn_collide_LDADD = $(OVN_VPN_LDADD)
+
+check_PROGRAMS += tests/test-vpn-kstats
+tests_test_vpn_kstats_SOURCES = tests/test-vpn-kstats.c
+tests_test_vpn_kstats_LDADD = ipsec-agent/libvpnagent.a $(OVN_VPN_LDADD)
 
 check_PROGRAMS += tests/test-vpn-pluto
 tests_test_vpn_pluto_SOURCES = tests/test-vpn-pluto.c
