@@ -26,7 +26,8 @@ TESTSUITE_AT = \
 	tests/ovn-vpn-ctl.at \
 	tests/ovn-vpnctl.at \
 	tests/vpn-plumb.at \
-	tests/vpn-pluto.at
+	tests/vpn-pluto.at \
+	tests/monitoring.at
 
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
@@ -76,6 +77,10 @@ check-soak: tests/atconfig tests/atlocal $(TESTSUITE) all $(check_PROGRAMS) \
 	    '$(abs_top_builddir)' '$(AUTOTEST_PATH)' tests/soak \
 	    '$(SOAK_RUNS)' '$(SOAK_HOGS)'
 EXTRA_DIST += tests/check-soak.sh tests/check-catalog.py
+EXTRA_DIST += \
+	tests/check-monitoring.py \
+	tests/monitoring-alerts-test.yml \
+	tests/monitoring-sample.prom
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || \
