@@ -863,6 +863,9 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
             goto try_again;
         }
     }
+    if (!vpnctl_check_pending(&ctx)) {
+        ctl_fatal("%s", ctx.error);
+    }
     ctl_context_done(&ctx, NULL);
 
     struct shash_node *node;
@@ -1026,6 +1029,7 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
 try_again:
     /* Our transaction needs to be rerun, or a prerequisite was not met.  Free
      * resources and return so that the caller can try again. */
+    vpnctl_forget_pending();
     ovsdb_idl_txn_abort(txn);
     ovsdb_idl_txn_destroy(txn);
     the_idl_txn = NULL;
