@@ -1187,6 +1187,20 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
 
     struct smap want = SMAP_INITIALIZER(&want);
     build_reports(agent, sb, tunnels, &want);
+    if (!row.cr) {
+        /* Chassis_Private is stock OVN's, which ovn-northd reads: the
+         * failed attempts and the connection log, written on every event,
+         * go only to the status database. */
+        struct smap_node *node;
+        SMAP_FOR_EACH_SAFE (node, &want) {
+            if (!strncmp(node->key, VPN_REPORT_ATTEMPTS_PREFIX,
+                         strlen(VPN_REPORT_ATTEMPTS_PREFIX))
+                || !strncmp(node->key, VPN_REPORT_EVENTS_PREFIX,
+                            strlen(VPN_REPORT_EVENTS_PREFIX))) {
+                smap_remove_node(&want, node);
+            }
+        }
+    }
     vpn_caps_to_smap(&agent->caps, &want);
     smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
     smap_add(&want, VPN_REPORT_SEAL_KEY, vpn_keyring_public(agent->keyring));
