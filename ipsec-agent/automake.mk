@@ -9,6 +9,10 @@ ipsec_agent_libvpnagent_a_SOURCES = \
 	ipsec-agent/vpn-beat.h \
 	ipsec-agent/vpn-keyring.c \
 	ipsec-agent/vpn-keyring.h \
+	ipsec-agent/vpn-kstats.c \
+	ipsec-agent/vpn-kstats.h \
+	ipsec-agent/vpn-metrics.c \
+	ipsec-agent/vpn-metrics.h \
 	ipsec-agent/vpn-pluto.c \
 	ipsec-agent/vpn-pluto.h \
 	ipsec-agent/vpn-pluto-caps.c \

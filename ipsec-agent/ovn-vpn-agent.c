@@ -72,7 +72,10 @@
 #include "vpn-dirs.h"
 #include "vpn-beat.h"
 #include "vpn-catalog-row.h"
+#include "vpn-file.h"
 #include "vpn-keyring.h"
+#include "vpn-kstats.h"
+#include "vpn-metrics.h"
 #include "vpn-params.h"
 #include "vpn-plumb.h"
 #include "vpn-pluto.h"
@@ -91,6 +94,7 @@ static const char *unixctl_path;
 static char *state_dir;
 static char *run_dir;
 static char *seal_key_file;
+static char *metrics_file;
 static struct svec pluto_env = SVEC_EMPTY_INITIALIZER;
 
 /* One gateway this chassis runs. */
@@ -99,6 +103,8 @@ struct agent_gateway {
     char *name;
     char *netns;
     struct vpn_pluto *pluto;    /* NULL until its namespace is ready. */
+    struct vpn_kstats *kstats;  /* The kernel's counters: NULL with
+                                 * 'pluto'. */
     bool standby;               /* Kept warm for a failover: plumbed, with
                                  * a pluto, but no conns. */
     bool seen;                  /* Mark for the sweep in sync_gateways(). */
@@ -137,7 +143,18 @@ struct agent {
     /* The SB VPN_SB_Global nb_cfg of the contents this chassis has
      * applied: namespaces plumbed, conns loaded ("ovn-vpnctl --wait=hv"). */
     int64_t applied_cfg;
+
+    /* The kernel's counters are read every AGENT_KSTATS_MSEC, the metrics
+     * file (--metrics-file) written every AGENT_METRICS_MSEC. */
+    long long int next_kstats;
+    uint64_t kstats_seqno;      /* Bumped by each read that changed. */
+    uint64_t reported_kstats_seqno;
+    long long int next_metrics;
+    const struct ovsdb_idl *sb_idl;     /* For "metrics/show". */
 };
+
+#define AGENT_KSTATS_MSEC 5000
+#define AGENT_METRICS_MSEC 15000
 
 static unixctl_cb_func agent_exit;
 static unixctl_cb_func agent_status;
@@ -145,6 +162,7 @@ static unixctl_cb_func agent_tunnel_show;
 static unixctl_cb_func agent_tunnel_log;
 static unixctl_cb_func agent_recompute;
 static unixctl_cb_func agent_seal_key_rotate;
+static unixctl_cb_func agent_metrics_show;
 
 static void parse_options(int argc, char *argv[]);
 OVS_NO_RETURN static void usage(void);
@@ -169,6 +187,10 @@ static bool gateway_is_ours(const struct agent *,
 static bool tunnel_is_ours(const struct agent *,
                            const struct sbrec_vpn_tunnel *);
 static void free_gateway(struct agent *, struct agent_gateway *, bool stop);
+static void run_kstats(struct agent *);
+static void format_metrics(const struct agent *, const struct ovsdb_idl *sb,
+                           struct ds *);
+static void write_metrics(struct agent *, const struct ovsdb_idl *sb);
 
 int
 main(int argc, char *argv[])
@@ -208,6 +230,8 @@ main(int argc, char *argv[])
                              &agent);
     unixctl_command_register("seal-key/rotate", "", 0, 0,
                              agent_seal_key_rotate, &agent);
+    unixctl_command_register("metrics/show", "", 0, 0, agent_metrics_show,
+                             &agent);
 
     /* The key that opens this chassis's pre-shared keys: made the first
      * time, before the parent returns, so that an unusable file is the
@@ -327,6 +351,7 @@ main(int argc, char *argv[])
                 vpn_pluto_run(gw->pluto);
             }
         }
+        run_kstats(&agent);
 
         /* With the SB unreachable, the last known gateways keep running:
          * tunnels stay up across an SB outage. */
@@ -338,7 +363,9 @@ main(int argc, char *argv[])
             sync_gateways(&agent, sb_loop.idl, ovs_loop.idl, ovs_txn);
             sync_reports(&agent, sb_loop.idl, sb_txn, status_loop.idl,
                          status_txn);
+            write_metrics(&agent, sb_loop.idl);
         }
+        agent.sb_idl = sb_loop.idl;
         unixctl_server_run(unixctl);
         unixctl_server_wait(unixctl);
         vpn_beat_progress(agent.beat);
@@ -351,6 +378,12 @@ main(int argc, char *argv[])
             if (gw->pluto) {
                 vpn_pluto_wait(gw->pluto);
             }
+        }
+        if (shash_count(&agent.gateways)) {
+            poll_timer_wait_until(agent.next_kstats);
+        }
+        if (metrics_file) {
+            poll_timer_wait_until(agent.next_metrics);
         }
         vpn_pluto_stopping_wait();
         vpn_plumb_wait(agent.plumb);
@@ -416,6 +449,7 @@ parse_options(int argc, char *argv[])
         OPT_RUN_DIR,
         OPT_PLUTO_ENV,
         OPT_SEAL_KEY,
+        OPT_METRICS_FILE,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -428,6 +462,7 @@ parse_options(int argc, char *argv[])
         {"run-dir", required_argument, NULL, OPT_RUN_DIR},
         {"pluto-env", required_argument, NULL, OPT_PLUTO_ENV},
         {"seal-key", required_argument, NULL, OPT_SEAL_KEY},
+        {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
         {"unixctl", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -481,6 +516,10 @@ parse_options(int argc, char *argv[])
 
         case OPT_SEAL_KEY:
             seal_key_file = abs_file_name(NULL, optarg);
+            break;
+
+        case OPT_METRICS_FILE:
+            metrics_file = abs_file_name(NULL, optarg);
             break;
 
         case 'u':
@@ -565,6 +604,8 @@ usage(void)
            "pre-shared keys\n"
            "                          (default: "
            "$OVN_DBDIR/ovn-vpn-seal-key.pem)\n"
+           "  --metrics-file=FILE     write Prometheus metrics into FILE "
+           "every 15 s\n"
            "  --unixctl=SOCKET        override default control socket "
            "name\n"
            "  -h, --help              display this help message\n"
@@ -675,6 +716,7 @@ tunnel_params(const struct sbrec_vpn_gateway *gw,
     p->psk = psk;
     vpn_catalog_from_row(&t->header_, p);
     vpn_params_apply_defaults(p);
+    p->instance = smap_get_ullong(&t->external_ids, "first-generation", 0);
 }
 
 /* Makes the namespaces, ports and plutos match the gateways the SB places
@@ -974,9 +1016,63 @@ free_gateway(struct agent *agent, struct agent_gateway *gw, bool stop)
 {
     shash_delete(&agent->gateways, gw->node);
     vpn_pluto_destroy(gw->pluto, stop);
+    vpn_kstats_destroy(gw->kstats);
     free(gw->name);
     free(gw->netns);
     free(gw);
+}
+
+/* Stores in '*c' the traffic counters of tunnel 't' of gateway 'gw'
+ * ('sbgw' in the SB), whose driver's view is 'pt': the kernel's, or where
+ * the kernel has no SA of it (a kernel without ESP, or no SA yet), the
+ * bytes that pluto reported, and no packet count. */
+static void
+tunnel_counters(const struct agent_gateway *gw,
+                const struct sbrec_vpn_gateway *sbgw,
+                const struct sbrec_vpn_tunnel *t,
+                const struct vpn_pluto_tunnel *pt, struct vpn_kcounters *c)
+{
+    if (gw && gw->kstats
+        && vpn_kstats_table_tunnel(vpn_kstats_get(gw->kstats), sbgw->ip,
+                                   (const char *const *) t->local_cidrs,
+                                   t->n_local_cidrs,
+                                   (const char *const *) t->peer_cidrs,
+                                   t->n_peer_cidrs, c)) {
+        return;
+    }
+    *c = (struct vpn_kcounters) {
+        .rx_bytes = pt && pt->have_bytes ? pt->bytes_in : -1,
+        .tx_bytes = pt && pt->have_bytes ? pt->bytes_out : -1,
+        .rx_packets = -1,
+        .tx_packets = -1,
+    };
+}
+
+/* Reads the kernel's counters of every gateway this chassis runs, every
+ * AGENT_KSTATS_MSEC: a few netlink dumps per gateway. */
+static void
+run_kstats(struct agent *agent)
+{
+    long long int now = time_msec();
+    if (now < agent->next_kstats) {
+        return;
+    }
+    agent->next_kstats = now + AGENT_KSTATS_MSEC;
+
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &agent->gateways) {
+        struct agent_gateway *gw = node->data;
+        if (!gw->pluto || gw->standby) {
+            vpn_kstats_destroy(gw->kstats);
+            gw->kstats = NULL;
+            continue;
+        }
+        if (!gw->kstats) {
+            gw->kstats = vpn_kstats_create(gw->netns);
+        }
+        vpn_kstats_refresh(gw->kstats);
+        agent->kstats_seqno++;
+    }
 }
 
 /* Adds to 'want' the report of every gateway this chassis runs and, if
@@ -1024,16 +1120,18 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
             const struct vpn_pluto_tunnel *pt
                 = gw && gw->pluto ? vpn_pluto_get_tunnel(gw->pluto, t->name)
                                   : NULL;
+            struct vpn_kcounters kc;
+            tunnel_counters(gw, sbgw, t, pt, &kc);
             struct vpn_tunnel_report r = {
                 .generation = pt ? t->generation : 0,
                 .connection = CONST_CAST(char *, pt
                     ? swan_status_state_to_string(pt->state)
                     : "connecting"),
                 .changed = pt ? pt->since : 0,
-                .bytes_in = pt && pt->have_bytes ? pt->bytes_in : -1,
-                .bytes_out = pt && pt->have_bytes ? pt->bytes_out : -1,
-                .packets_in = pt ? pt->packets_in : -1,
-                .packets_out = pt ? pt->packets_out : -1,
+                .bytes_in = kc.rx_bytes,
+                .bytes_out = kc.tx_bytes,
+                .packets_in = kc.rx_packets,
+                .packets_out = kc.tx_packets,
                 .reason = CONST_CAST(char *,
                     pt && pt->reason != SWAN_REASON_NONE
                     ? swan_status_reason_to_string(pt->reason) : ""),
@@ -1042,6 +1140,20 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
             vpn_report_tunnel_format(&r, &value);
             smap_add_nocopy(want, xasprintf(VPN_REPORT_TUNNEL_PREFIX"%s",
                                             t->name), ds_steal_cstr(&value));
+            if (pt && pt->attempts) {
+                vpn_report_attempts_format(
+                    pt->attempts, swan_status_state_to_string(pt->last_state),
+                    swan_status_reason_to_string(pt->last_reason), &value);
+                smap_add_nocopy(want,
+                                xasprintf(VPN_REPORT_ATTEMPTS_PREFIX"%s",
+                                          t->name), ds_steal_cstr(&value));
+            }
+            if (pt && vpn_pluto_report_events(gw->pluto, t->name, &value)) {
+                smap_add_nocopy(want, xasprintf(VPN_REPORT_EVENTS_PREFIX"%s",
+                                                t->name),
+                                ds_steal_cstr(&value));
+            }
+            ds_destroy(&value);
         }
     }
 }
@@ -1060,6 +1172,10 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     }
     bool tunnels = vpn_reporter_tunnels_due(&agent->reporter, sb, status,
                                             &row);
+    if (agent->kstats_seqno != agent->reported_kstats_seqno) {
+        agent->reported_kstats_seqno = agent->kstats_seqno;
+        tunnels = true;
+    }
     struct shash_node *gw_node;
     SHASH_FOR_EACH (gw_node, &agent->gateways) {
         const struct agent_gateway *gw = gw_node->data;
@@ -1071,6 +1187,20 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
 
     struct smap want = SMAP_INITIALIZER(&want);
     build_reports(agent, sb, tunnels, &want);
+    if (!row.cr) {
+        /* Chassis_Private is stock OVN's, which ovn-northd reads: the
+         * failed attempts and the connection log, written on every event,
+         * go only to the status database. */
+        struct smap_node *node;
+        SMAP_FOR_EACH_SAFE (node, &want) {
+            if (!strncmp(node->key, VPN_REPORT_ATTEMPTS_PREFIX,
+                         strlen(VPN_REPORT_ATTEMPTS_PREFIX))
+                || !strncmp(node->key, VPN_REPORT_EVENTS_PREFIX,
+                            strlen(VPN_REPORT_EVENTS_PREFIX))) {
+                smap_remove_node(&want, node);
+            }
+        }
+    }
     vpn_caps_to_smap(&agent->caps, &want);
     smap_add(&want, VPN_REPORT_VERSION, PACKAGE_VERSION);
     smap_add(&want, VPN_REPORT_SEAL_KEY, vpn_keyring_public(agent->keyring));
@@ -1211,4 +1341,146 @@ agent_seal_key_rotate(struct unixctl_conn *conn, int argc OVS_UNUSED,
     vpn_reporter_force(&agent->reporter);
     poll_immediate_wake();
     unixctl_command_reply(conn, vpn_keyring_public(agent->keyring));
+}
+
+/* Appends to 'ds' the metrics of the gateways and tunnels this chassis
+ * runs, in Prometheus's exposition format (see "Metrics" in
+ * ovn-vpn-agent(8)). */
+static void
+format_metrics(const struct agent *agent, const struct ovsdb_idl *sb,
+               struct ds *ds)
+{
+    struct vpn_metrics m;
+    vpn_metrics_init(&m);
+
+    const struct sbrec_vpn_gateway *sbgw;
+    SBREC_VPN_GATEWAY_FOR_EACH (sbgw, sb) {
+        if (!gateway_is_ours(agent, sbgw)) {
+            continue;
+        }
+        const struct agent_gateway *gw = shash_find_data(&agent->gateways,
+                                                         sbgw->name);
+        const char *labels[] = {
+            "chassis", agent->chassis,
+            "gateway", sbgw->name,
+            "vpc", smap_get_def(&sbgw->external_ids, "vpc", ""),
+        };
+        size_t n = ARRAY_SIZE(labels) / 2;
+        bool up = (gw && gw->pluto && vpn_pluto_is_running(gw->pluto)
+                   && vpn_plumb_ready(agent->plumb, sbgw->name));
+        vpn_metrics_add(&m, "ovn_vpn_gateway_up", "gauge",
+                        "1 if the gateway runs on this chassis.",
+                        labels, n, up);
+
+        const struct vpn_kstats_table *kt
+            = gw && gw->kstats ? vpn_kstats_get(gw->kstats) : NULL;
+        if (kt && kt->have_link) {
+            vpn_metrics_add(&m, "ovn_vpn_gateway_receive_bytes_total",
+                            "counter", "Bytes the gateway's interface "
+                            "received.", labels, n, kt->link.rx_bytes);
+            vpn_metrics_add(&m, "ovn_vpn_gateway_transmit_bytes_total",
+                            "counter", "Bytes the gateway's interface sent.",
+                            labels, n, kt->link.tx_bytes);
+            vpn_metrics_add(&m, "ovn_vpn_gateway_receive_packets_total",
+                            "counter", "Packets the gateway's interface "
+                            "received.", labels, n, kt->link.rx_packets);
+            vpn_metrics_add(&m, "ovn_vpn_gateway_transmit_packets_total",
+                            "counter", "Packets the gateway's interface "
+                            "sent.", labels, n, kt->link.tx_packets);
+        }
+    }
+
+    const struct sbrec_vpn_tunnel *t;
+    SBREC_VPN_TUNNEL_FOR_EACH (t, sb) {
+        if (!tunnel_is_ours(agent, t)) {
+            continue;
+        }
+        sbgw = t->gateway;
+        const struct agent_gateway *gw = shash_find_data(&agent->gateways,
+                                                         sbgw->name);
+        const struct vpn_pluto_tunnel *pt
+            = gw && gw->pluto ? vpn_pluto_get_tunnel(gw->pluto, t->name)
+                              : NULL;
+        const char *labels[] = {
+            "chassis", agent->chassis,
+            "gateway", sbgw->name,
+            "vpc", smap_get_def(&sbgw->external_ids, "vpc", ""),
+            "tunnel", t->name,
+            "peer", smap_get_def(&t->external_ids, "peer", ""),
+            "peer_ip", t->peer_ip,
+        };
+        size_t n = ARRAY_SIZE(labels) / 2;
+        vpn_metrics_add(&m, "ovn_vpn_tunnel_up", "gauge",
+                        "1 if the tunnel is connected, otherwise 0.",
+                        labels, n, pt && pt->state == SWAN_CONN_CONNECTED);
+        vpn_metrics_add(&m, "ovn_vpn_tunnel_failed_attempts", "gauge",
+                        "Failed connection attempts since the tunnel was "
+                        "last connected or changed.",
+                        labels, n, pt ? pt->attempts : 0);
+
+        struct vpn_kcounters kc;
+        tunnel_counters(gw, sbgw, t, pt, &kc);
+        const struct {
+            const char *name, *help;
+            int64_t value;
+        } counters[] = {
+            { "ovn_vpn_tunnel_receive_bytes_total",
+              "Bytes received through the tunnel's IPsec SAs.",
+              kc.rx_bytes },
+            { "ovn_vpn_tunnel_transmit_bytes_total",
+              "Bytes sent through the tunnel's IPsec SAs.", kc.tx_bytes },
+            { "ovn_vpn_tunnel_receive_packets_total",
+              "Packets received through the tunnel's IPsec SAs.",
+              kc.rx_packets },
+            { "ovn_vpn_tunnel_transmit_packets_total",
+              "Packets sent through the tunnel's IPsec SAs.",
+              kc.tx_packets },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
+            if (counters[i].value >= 0) {
+                vpn_metrics_add(&m, counters[i].name, "counter",
+                                counters[i].help, labels, n,
+                                counters[i].value);
+            }
+        }
+    }
+
+    vpn_metrics_format(&m, ds);
+    vpn_metrics_destroy(&m);
+}
+
+/* Writes the metrics file (--metrics-file) every AGENT_METRICS_MSEC, whole
+ * (a reader sees the old file or the new one), readable by all: the
+ * textfile collector of node_exporter reads it as its own user. */
+static void
+write_metrics(struct agent *agent, const struct ovsdb_idl *sb)
+{
+    long long int now = time_msec();
+    if (!metrics_file || now < agent->next_metrics || !agent->chassis) {
+        return;
+    }
+    agent->next_metrics = now + AGENT_METRICS_MSEC;
+
+    struct ds ds = DS_EMPTY_INITIALIZER;
+    format_metrics(agent, sb, &ds);
+    if (!vpn_file_write(metrics_file, ds_cstr(&ds), 0644)) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+        VLOG_WARN_RL(&rl, "%s: cannot write the metrics (%s)", metrics_file,
+                     ovs_strerror(errno));
+    }
+    ds_destroy(&ds);
+}
+
+/* "metrics/show": the metrics, as the metrics file would hold them now. */
+static void
+agent_metrics_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                   const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds ds = DS_EMPTY_INITIALIZER;
+    if (agent->sb_idl && agent->chassis) {
+        format_metrics(agent, agent->sb_idl, &ds);
+    }
+    unixctl_command_reply(conn, ds_cstr(&ds));
+    ds_destroy(&ds);
 }

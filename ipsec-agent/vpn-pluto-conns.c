@@ -51,6 +51,7 @@
 #include "timeval.h"
 #include "util.h"
 #include "vpn-exec.h"
+#include "vpn-file.h"
 #include "vpn-catalog.h"
 #include "vpn-params.h"
 #include "vpn-report.h"
@@ -67,6 +68,13 @@ static bool pluto_load_reap(struct vpn_pluto *, int *status);
 static void pluto_load_release(struct vpn_pluto *);
 static void pluto_forget_post_load(struct vpn_pluto *);
 static void pluto_conn_sub_names(const struct pluto_conn *, struct svec *);
+static void pluto_conn_reset_attempts(struct pluto_conn *);
+static void pluto_conn_apply_retry_rule(struct vpn_pluto *,
+                                        struct pluto_conn *,
+                                        const struct swan_status_event *,
+                                        enum swan_conn_state *,
+                                        enum swan_reason *,
+                                        const char **detail);
 static const struct swan_status_sa *pluto_tunnel_ike_sa(
     const struct swan_status *, const struct swan_status_tunnel *);
 static char *pluto_conn_file(const struct vpn_pluto *, const char *name,
@@ -98,7 +106,7 @@ pluto_update_secrets(struct vpn_pluto *pluto, bool force)
 
     if (force || !pluto->secrets_written
         || strcmp(pluto->secrets_written, ds_cstr(&content))) {
-        if (!pluto_write_file(pluto->secrets_path, ds_cstr(&content), 0600)) {
+        if (!vpn_file_write(pluto->secrets_path, ds_cstr(&content), 0600)) {
             pluto_set_error(pluto, "cannot write %s (%s)",
                             pluto->secrets_path, ovs_strerror(errno));
             VLOG_ERR("%s: %s", pluto->name, pluto->error);
@@ -210,6 +218,15 @@ pluto_conn_set_params(struct pluto_conn *c, const struct vpn_tunnel_params *p_)
     }
     ds_destroy(&ds);
 
+    if (p.instance != c->instance) {
+        if (c->instance && p.instance) {
+            /* Another tunnel under the same name: none of the last one's
+             * history is its own. */
+            c->n_events = c->next_event = 0;
+            pluto_conn_reset_attempts(c);
+        }
+        c->instance = p.instance;
+    }
     c->n_local = p.n_local_cidrs;
     c->n_peer = p.n_peer_cidrs;
     c->initiates = (strcmp(p.initiator, "response-only")
@@ -223,7 +240,7 @@ pluto_conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
 {
     bool replacing = c->n_events > 0;
     char *new_path = pluto_conn_file(pluto, c->name, ".conf.new");
-    if (!pluto_write_file(new_path, c->text, 0600)) {
+    if (!vpn_file_write(new_path, c->text, 0600)) {
         pluto_set_error(pluto, "cannot write %s (%s)", new_path,
                         ovs_strerror(errno));
         VLOG_ERR("%s: %s", pluto->name, pluto->error);
@@ -254,6 +271,7 @@ pluto_conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
         }
         free(path);
         c->pub.loaded = true;
+        pluto_conn_reset_attempts(c);
         VLOG_INFO("%s: %s: conn added in %lld ms", pluto->name, c->name,
                   elapsed);
         pluto_conn_event(c, false,
@@ -368,7 +386,7 @@ pluto_conns_load_start(struct vpn_pluto *pluto, struct pluto_conn **cs,
     }
     svec_terminate(&argv);
 
-    int error = (!pluto_write_record(path, ds_cstr(&text)) ? errno
+    int error = (!vpn_file_write_record(path, ds_cstr(&text)) ? errno
                  : vpn_exec_job_start(&pluto->load, argv.names,
                                       VPN_PLUTO_CMD_TIMEOUT_MSEC));
     ds_destroy(&text);
@@ -460,9 +478,10 @@ pluto_conns_load_finish(struct vpn_pluto *pluto)
         free(c->add_error);
         c->add_error = NULL;
         c->pub.loaded = true;
+        pluto_conn_reset_attempts(c);
 
         char *path = pluto_conn_file(pluto, c->name, ".conf");
-        if (!pluto_write_record(path, c->text)) {
+        if (!vpn_file_write_record(path, c->text)) {
             VLOG_WARN("%s: cannot write %s (%s)", pluto->name, path,
                       ovs_strerror(errno));
         }
@@ -578,7 +597,9 @@ pluto_post_load_run(struct vpn_pluto *pluto)
             if (c->pub.loaded && (c->n_local != 1 || c->n_peer != 1)) {
                 pluto_conn_initiate(pluto, c, true);
             } else {
+                /* Initiated through the batch's alias. */
                 c->next_initiate = now + VPN_PLUTO_RETRY_MSEC;
+                c->attempt_open = pluto->load_alias != NULL;
             }
         }
     }
@@ -642,6 +663,7 @@ pluto_conn_initiate(struct vpn_pluto *pluto, struct pluto_conn *c, bool fresh)
         = fresh ? NULL : swan_status_find(&pluto->status, c->name);
 
     c->next_initiate = time_msec() + VPN_PLUTO_RETRY_MSEC;
+    c->attempt_open = true;
     if (!t || sset_is_empty(&t->up_conns)) {
         pluto_command_queue(pluto, "--initiate", "--asynchronous",
                             "--name", c->name, NULL);
@@ -738,8 +760,18 @@ pluto_conn_update(struct vpn_pluto *pluto, struct pluto_conn *c)
         if (reason != SWAN_REASON_NONE && ev) {
             detail = ev->detail;
         }
+        if (c->initiates) {
+            pluto_conn_apply_retry_rule(pluto, c, ev, &state, &reason,
+                                        &detail);
+        }
     }
 
+    if (pub->state == SWAN_CONN_CONNECTED && state != SWAN_CONN_CONNECTED
+        && c->initiates && pub->loaded) {
+        /* It went down: the first attempt to bring it up again starts at
+         * the next poll (pluto revives nothing on its own). */
+        c->next_initiate = time_msec();
+    }
     if (state != pub->state || reason != pub->reason) {
         pub->state = state;
         pub->reason = reason;
@@ -796,6 +828,84 @@ pluto_conn_update(struct vpn_pluto *pluto, struct pluto_conn *c)
         pub->bytes_in = in;
         pub->bytes_out = out;
         pluto->seqno++;
+    }
+}
+
+/* Forgets the failed attempts of 'c': its conn was just loaded (maybe
+ * with new settings), or it connected. */
+static void
+pluto_conn_reset_attempts(struct pluto_conn *c)
+{
+    c->pub.attempts = 0;
+    c->pub.last_state = SWAN_CONN_CONNECTING;
+    c->pub.last_reason = SWAN_REASON_NONE;
+    c->pub.last_detail[0] = '\0';
+    c->attempt_open = false;
+}
+
+/* Applies the retry rule (see vpn-pluto.h) to tunnel 'c', which may
+ * initiate and is loaded: counts the attempt that failure 'ev' (the last
+ * one pluto logged for it, if any) ends, schedules the next one, and
+ * replaces '*state', '*reason' and '*detail', as pluto's status and log
+ * give them, by what the tunnel shows. */
+static void
+pluto_conn_apply_retry_rule(struct vpn_pluto *pluto, struct pluto_conn *c,
+                            const struct swan_status_event *ev,
+                            enum swan_conn_state *state,
+                            enum swan_reason *reason, const char **detail)
+{
+    struct vpn_pluto_tunnel *pub = &c->pub;
+
+    if (*state == SWAN_CONN_CONNECTED) {
+        if (pub->attempts) {
+            pluto_conn_reset_attempts(c);
+            pluto->seqno++;
+        }
+        c->attempt_open = false;
+        return;
+    }
+
+    if (ev && ev->type == SWAN_EVENT_FAILURE && ev->seqno > c->counted_seqno
+        && c->attempt_open
+        && (*state == SWAN_CONN_PHASE1_FAILED
+            || *state == SWAN_CONN_PHASE2_FAILED)) {
+        c->counted_seqno = ev->seqno;
+        c->attempt_open = false;
+        pub->attempts++;
+        pub->last_state = *state;
+        pub->last_reason = *reason;
+        ovs_strzcpy(pub->last_detail, *detail, sizeof pub->last_detail);
+        c->next_initiate = time_msec() + (pub->attempts <= VPN_PLUTO_RETRIES
+                                          ? VPN_PLUTO_QUICK_RETRY_MSEC
+                                          : VPN_PLUTO_RETRY_MSEC);
+        if (pub->attempts <= VPN_PLUTO_RETRIES + 1) {
+            /* The attempts after the failure shows change nothing that
+             * the event log or the reports carry, unless they fail
+             * otherwise (a change of state or reason, logged below). */
+            pluto_conn_event(c, false, "attempt %d failed: %s (%s)%s%s",
+                             pub->attempts,
+                             swan_status_state_to_string(*state),
+                             swan_status_reason_to_string(*reason),
+                             (*detail)[0] ? ": " : "", *detail);
+        }
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 20);
+        VLOG_INFO_RL(&rl, "%s: %s: attempt %d failed (%s); next in %lld ms",
+                     pluto->name, c->name, pub->attempts,
+                     swan_status_reason_to_string(*reason),
+                     c->next_initiate - time_msec());
+        pluto->seqno++;
+    }
+
+    if (pub->attempts > VPN_PLUTO_RETRIES) {
+        /* The retries failed: the failure shows, through the later
+         * attempts too, until the tunnel connects. */
+        *state = pub->last_state;
+        *reason = pub->last_reason;
+        *detail = pub->last_detail;
+    } else if (*state != SWAN_CONN_CONNECTING || pub->attempts) {
+        *state = SWAN_CONN_CONNECTING;
+        *reason = SWAN_REASON_NONE;
+        *detail = "";
     }
 }
 

@@ -20,6 +20,7 @@
 
 #include <config.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -179,8 +180,19 @@ pluto_next_poll_time(const struct vpn_pluto *pluto, long long int now)
     return MAX(next, now + VPN_PLUTO_POLL_MSEC);
 }
 
-/* Re-initiates, every VPN_PLUTO_RETRY_MSEC, each tunnel that may initiate,
- * is not connected, and has no negotiation in progress in pluto. */
+/* Returns true if pluto state name 'state' is an initiator's
+ * ("STATE_V2_PARENT_I1", "STATE_MAIN_I2", "STATE_V2_NEW_CHILD_I0"...),
+ * false for a responder's ("..._R0", "..._R1"...). */
+static bool
+pluto_is_initiator_state(const char *state)
+{
+    const char *p = strrchr(state, '_');
+    return p && p[1] == 'I' && isdigit((unsigned char) p[2]);
+}
+
+/* Initiates again each tunnel that may initiate, is not connected, has no
+ * negotiation of its own in progress in pluto, and whose next attempt is
+ * due (see the retry rule in vpn-pluto.h). */
 void
 pluto_retry_conns(struct vpn_pluto *pluto)
 {
@@ -197,11 +209,15 @@ pluto_retry_conns(struct vpn_pluto *pluto)
 
         const struct swan_status_tunnel *t
             = swan_status_find(&pluto->status, c->name);
+        /* Only a negotiation that the gateway initiated is an attempt in
+         * progress: a peer that keeps initiating (and failing) must not
+         * hold up the gateway's own retries. */
         bool negotiating = false;
         if (t) {
             const struct swan_status_sa *sa;
             LIST_FOR_EACH (sa, list_node, &t->sas) {
-                if (sa->state && !sa->established) {
+                if (sa->state && !sa->established
+                    && pluto_is_initiator_state(sa->state)) {
                     negotiating = true;
                     break;
                 }

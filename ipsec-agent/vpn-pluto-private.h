@@ -125,6 +125,7 @@ struct pluto_conn {
     char *secret;                       /* ipsec.secrets line. */
     size_t n_local, n_peer;             /* Subnets on each side. */
     bool initiates;                     /* Not response-only, peer known. */
+    int64_t instance;                   /* See struct vpn_tunnel_params. */
 
     /* What pluto was given: NULL if nothing (or it was deleted). */
     char *applied_text;
@@ -137,6 +138,13 @@ struct pluto_conn {
     long long int next_initiate;        /* time_msec() of next attempt. */
     bool load_pending;                  /* In the batch being loaded. */
     bool initiate_pending;              /* Loaded, not yet initiated. */
+
+    /* The retry rule (see vpn-pluto.h): 'pub.attempts' counts the failed
+     * attempts since the conn was loaded or last connected.  An attempt
+     * is open from its initiation until the first failure that pluto
+     * logs after it, the failure event 'counted_seqno'. */
+    bool attempt_open;
+    unsigned long long counted_seqno;
 
     /* Events, a ring. */
     struct vpn_pluto_event events[VPN_PLUTO_N_EVENTS];
@@ -272,9 +280,6 @@ void pluto_conn_event(struct pluto_conn *, bool state_change,
 
 char *pluto_run_command(char **argv, struct ds *output)
     OVS_WARN_UNUSED_RESULT;
-bool pluto_write_file(const char *path, const char *content, mode_t);
-bool pluto_write_record(const char *path, const char *content);
-char *pluto_read_file(const char *path);
 bool pluto_mkdir_p(const char *path, mode_t);
 char *pluto_find_program(const char *name, const char *const *dirs);
 void pluto_first_line(const char *text, struct ds *out);

@@ -50,6 +50,7 @@
 #include "timeval.h"
 #include "util.h"
 #include "vpn-exec.h"
+#include "vpn-file.h"
 #include "vpn-catalog.h"
 #include "vpn-params.h"
 #include "vpn-report.h"
@@ -106,7 +107,7 @@ pluto_make_dirs(struct vpn_pluto *pluto)
 bool
 pluto_try_adopt(struct vpn_pluto *pluto)
 {
-    char *pid_text = pluto_read_file(pluto->pid_path);
+    char *pid_text = vpn_file_read(pluto->pid_path);
     if (!pid_text) {
         return false;
     }
@@ -156,8 +157,11 @@ pluto_try_adopt(struct vpn_pluto *pluto)
     pluto_load_conns_dir(pluto);
     pluto_load_secrets_file(pluto);
 
-    /* A key written just before the agent died may not have been read. */
+    /* A key written just before the agent died may not have been read;
+     * a pluto started by an agent of an earlier version may revive
+     * conns (see pluto_start()). */
     pluto_command_queue(pluto, "--rereadsecrets", NULL);
+    pluto_command_queue(pluto, "--impair", "revival", NULL);
 
     VLOG_INFO("%s: adopted pluto (pid %d) with %"PRIuSIZE" known conns "
               "and %"PRIuSIZE" unknown ones", pluto->name, pid_int,
@@ -190,7 +194,7 @@ pluto_load_conns_dir(struct vpn_pluto *pluto)
             const struct swan_status_tunnel *t
                 = name ? swan_status_find(&pluto->status, name) : NULL;
             char *text = t && t->loaded && swan_conf_is_valid_name(name)
-                         ? pluto_read_file(path) : NULL;
+                         ? vpn_file_read(path) : NULL;
             if (text) {
                 struct pluto_conn *c = pluto_conn_create(pluto, name);
                 c->applied_text = text;
@@ -218,7 +222,7 @@ pluto_load_conns_dir(struct vpn_pluto *pluto)
 static void
 pluto_load_secrets_file(struct vpn_pluto *pluto)
 {
-    char *content = pluto_read_file(pluto->secrets_path);
+    char *content = vpn_file_read(pluto->secrets_path);
     if (!content) {
         return;
     }
@@ -357,7 +361,7 @@ pluto_start(struct vpn_pluto *pluto)
      * any conn found there. */
     struct ds setup = DS_EMPTY_INITIALIZER;
     swan_conf_render_setup(&setup, NULL);
-    bool ok = pluto_write_file(pluto->conf_path, ds_cstr(&setup), 0600);
+    bool ok = vpn_file_write(pluto->conf_path, ds_cstr(&setup), 0600);
     ds_destroy(&setup);
     if (!ok) {
         pluto_set_error(pluto, "cannot write %s (%s)", pluto->conf_path,
@@ -420,6 +424,13 @@ pluto_start(struct vpn_pluto *pluto)
     svec_add(&argv, pluto->log_path);
     svec_add(&argv, "--dumpdir");
     svec_add(&argv, pluto->statedir);
+    /* The driver makes every attempt itself (the retry rule, see
+     * vpn-pluto.h): pluto must not revive a connection on its own, which
+     * it otherwise does with any conn that "whack --initiate" brought up,
+     * at once and then every 5, 10, 15... seconds.  libreswan 4.10 has
+     * no other switch for it than this "impairment". */
+    svec_add(&argv, "--impair");
+    svec_add(&argv, "revival");
     svec_add(&argv, "--nofork");
     svec_terminate(&argv);
 
@@ -467,7 +478,7 @@ pluto_check_started(struct vpn_pluto *pluto)
     char *why;
     if (!pluto_is_alive(pluto, &why)) {
         /* Most likely "ip netns exec" failed: say what it said. */
-        char *err = pluto_read_file(pluto->stderr_path);
+        char *err = vpn_file_read(pluto->stderr_path);
         const char *last = NULL;
         if (err) {
             for (char *line = strtok(err, "\n"); line;
@@ -710,7 +721,7 @@ bool
 pluto_proc_is_alive(pid_t pid)
 {
     char *path = xasprintf("/proc/%ld/stat", (long int) pid);
-    char *stat = pluto_read_file(path);
+    char *stat = vpn_file_read(path);
     free(path);
     if (!stat) {
         return false;
@@ -750,7 +761,7 @@ pluto_check_owner(struct vpn_pluto *pluto)
 {
     const char *netns = pluto->netns ? pluto->netns : "";
     char *path = xasprintf("%s/owner", pluto->statedir);
-    char *owner = pluto_read_file(path);
+    char *owner = vpn_file_read(path);
     bool ok = true;
     if (owner) {
         owner[strcspn(owner, "\n")] = '\0';
@@ -764,7 +775,7 @@ pluto_check_owner(struct vpn_pluto *pluto)
         }
     } else {
         char *text = xasprintf("%s\n", netns);
-        if (!pluto_write_file(path, text, 0600)) {
+        if (!vpn_file_write(path, text, 0600)) {
             pluto_set_error(pluto, "%s: cannot write (%s)", path,
                             ovs_strerror(errno));
             VLOG_ERR("%s: %s", pluto->name, pluto->error);

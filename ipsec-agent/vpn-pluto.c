@@ -658,6 +658,32 @@ vpn_pluto_format_log(const struct vpn_pluto *pluto, const char *name,
     return true;
 }
 
+/* Appends to 'ds' the last VPN_REPORT_MAX_EVENTS events of tunnel 'name',
+ * in the report's format (see vpn-report.h).  Returns false if there is
+ * no such tunnel or it has no event. */
+bool
+vpn_pluto_report_events(const struct vpn_pluto *pluto, const char *name,
+                        struct ds *ds)
+{
+    const struct pluto_conn *c = shash_find_data(&pluto->conns, name);
+    if (!c || !c->wanted || !c->n_events) {
+        return false;
+    }
+
+    size_t n = MIN(c->n_events, VPN_REPORT_MAX_EVENTS);
+    size_t first = (c->next_event + VPN_PLUTO_N_EVENTS - n)
+                   % VPN_PLUTO_N_EVENTS;
+    for (size_t i = 0; i < n; i++) {
+        const struct vpn_pluto_event *e
+            = &c->events[(first + i) % VPN_PLUTO_N_EVENTS];
+        vpn_report_event_format(
+            e->when,
+            e->state_change ? swan_status_state_to_string(e->state) : "--",
+            swan_status_reason_to_string(e->reason), e->text, ds);
+    }
+    return true;
+}
+
 /* Appends to 'ds' a description of 'pluto' and its tunnels, for humans:
  * one line for pluto, then one per tunnel, in order of name. */
 void

@@ -66,10 +66,21 @@
  * pre-shared key never appears on a command line, in a log or in any file
  * but ipsec.secrets.
  *
- * Retries: each conn has keyingtries=3 (the renderer sets it), so pluto
- * gives up after three attempts and the failure is reported; while a tunnel
- * that may initiate is not connected and pluto has no negotiation of it in
- * progress, the driver initiates it again every VPN_PLUTO_RETRY_MSEC.
+ * Retries follow the guide's rule: a failed connection is retried, and
+ * only if VPN_PLUTO_RETRIES retries fail too does the tunnel show
+ * phase1-failed or phase2-failed; after that it is retried every
+ * VPN_PLUTO_RETRY_MSEC.  The driver makes every attempt itself: the
+ * renderer gives pluto one try per initiation, bounded in time, and no
+ * revival (keyingtries=1, retransmit-timeout=, auto=add).  An attempt
+ * fails with the first failure that pluto logs for the tunnel after the
+ * initiation; the next one starts VPN_PLUTO_QUICK_RETRY_MSEC later while
+ * the tunnel still shows "connecting" (its 'attempts' and 'last_*' say
+ * how the attempts went), then every VPN_PLUTO_RETRY_MSEC.  A tunnel that
+ * connects, or whose conn is loaded again (new settings), starts over
+ * with no failed attempt; one that was connected and is not any more is
+ * initiated again at the next poll.  Failures that no attempt explains
+ * (the peer's own failed attempts, for a tunnel that only responds) show
+ * as they come.
  *
  * Adoption: when the agent dies (kill -9), its plutos keep running.
  * vpn_pluto_create() adopts a live pluto found through RUNDIR's pid file
@@ -119,6 +130,8 @@ struct vpn_tunnel_params;
 /* Timings, in milliseconds. */
 #define VPN_PLUTO_POLL_MSEC         1000    /* Status poll interval. */
 #define VPN_PLUTO_RETRY_MSEC        12000   /* Re-initiation interval. */
+#define VPN_PLUTO_QUICK_RETRY_MSEC  2000    /* Before the first retries. */
+#define VPN_PLUTO_RETRIES           3       /* Retries before failure. */
 #define VPN_PLUTO_CMD_TIMEOUT_MSEC  5000    /* Per addconn/whack/... */
 #define VPN_PLUTO_NSS_TIMEOUT_MSEC  30000   /* certutil, once a gateway. */
 #define VPN_PLUTO_START_TIMEOUT_MSEC 10000  /* Start to control socket. */
@@ -148,6 +161,14 @@ struct vpn_pluto_tunnel {
     long long int since;            /* Wall clock msec of the last change
                                      * of 'state' or 'reason'. */
     bool loaded;                    /* Pluto has the conn. */
+
+    /* The retry rule: failed attempts since the conn was loaded or last
+     * connected, and how the last one failed (SWAN_REASON_NONE if none
+     * did). */
+    int attempts;
+    enum swan_conn_state last_state;
+    enum swan_reason last_reason;
+    char last_detail[SWAN_STATUS_DETAIL_SIZE];
 
     /* Established SAs: the reported IKE SA (0 if none) and the Child SAs,
      * in increasing order of serial. */
@@ -193,6 +214,8 @@ size_t vpn_pluto_get_n_pending(const struct vpn_pluto *);
 uint64_t vpn_pluto_get_seqno(const struct vpn_pluto *);
 const struct vpn_pluto_tunnel *vpn_pluto_get_tunnel(const struct vpn_pluto *,
                                                     const char *name);
+bool vpn_pluto_report_events(const struct vpn_pluto *, const char *name,
+                             struct ds *);
 bool vpn_pluto_format_log(const struct vpn_pluto *, const char *name,
                           struct ds *);
 void vpn_pluto_format_status(const struct vpn_pluto *, struct ds *);

@@ -280,11 +280,10 @@ vpn_reporter_find_row(struct vpn_reporter *r, const struct ovsdb_idl *sb,
 static bool
 tunnel_reports_intact(const struct vpn_reporter *r, const struct smap *have)
 {
-    size_t prefix_len = strlen(VPN_REPORT_TUNNEL_PREFIX);
     size_t n_keys = 0;
     const struct smap_node *node;
     SMAP_FOR_EACH (node, have) {
-        if (!strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX, prefix_len)) {
+        if (vpn_report_key_tunnel(node->key)) {
             const struct reporter_value *v = shash_find_data(&r->reports,
                                                              node->key);
             if (!v || strcmp(v->value, node->value)) {
@@ -297,8 +296,7 @@ tunnel_reports_intact(const struct vpn_reporter *r, const struct smap *have)
     size_t n_reports = 0;
     const struct shash_node *rnode;
     SHASH_FOR_EACH (rnode, &r->reports) {
-        n_reports += !strncmp(rnode->name, VPN_REPORT_TUNNEL_PREFIX,
-                              prefix_len);
+        n_reports += vpn_report_key_tunnel(rnode->name) != NULL;
     }
     return n_keys == n_reports;
 }
@@ -413,8 +411,7 @@ vpn_reporter_write(struct vpn_reporter *r, const struct vpn_report_row *row,
 
     /* Keys for gateways and tunnels that left this chassis. */
     SMAP_FOR_EACH (node, have) {
-        if (((tunnels && !strncmp(node->key, VPN_REPORT_TUNNEL_PREFIX,
-                                  strlen(VPN_REPORT_TUNNEL_PREFIX)))
+        if (((tunnels && vpn_report_key_tunnel(node->key))
              || !strncmp(node->key, VPN_REPORT_GATEWAY_PREFIX,
                          strlen(VPN_REPORT_GATEWAY_PREFIX)))
             && !smap_get(want, node->key)) {

@@ -11,6 +11,8 @@ lib_libovnvpn_a_SOURCES = \
 	lib/vpn-dirs.h \
 	lib/vpn-exec.c \
 	lib/vpn-exec.h \
+	lib/vpn-file.c \
+	lib/vpn-file.h \
 	lib/vpn-idl.c \
 	lib/vpn-idl.h \
 	lib/vpn-nb.c \

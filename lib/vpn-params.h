@@ -37,6 +37,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The settings' values and defaults are in vpn-catalog.h. */
 
@@ -99,6 +100,12 @@ struct vpn_tunnel_params {
     int dpd_delay;                  /* Seconds. */
     int dpd_timeout;                /* Seconds. */
     const char *initiator;          /* "bi-directional", "response-only". */
+
+    /* Which tunnel of this name: a number that changes when the tunnel is
+     * deleted and created again under its name (the SB row's first
+     * generation), 0 if unknown.  Not a setting: it keeps one tunnel's
+     * history (events, failed attempts) from the next one's. */
+    int64_t instance;
 };
 
 void vpn_params_init(struct vpn_tunnel_params *);

@@ -105,6 +105,141 @@ vpn_report_tunnel_destroy(struct vpn_tunnel_report *r)
     }
 }
 
+/* If 'key' is a report key about one tunnel, returns that tunnel's name
+ * (a pointer into 'key'), otherwise NULL. */
+const char *
+vpn_report_key_tunnel(const char *key)
+{
+    static const char *const prefixes[] = {
+        VPN_REPORT_TUNNEL_PREFIX, VPN_REPORT_ATTEMPTS_PREFIX,
+        VPN_REPORT_EVENTS_PREFIX,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+        size_t len = strlen(prefixes[i]);
+        if (!strncmp(key, prefixes[i], len) && key[len]) {
+            return key + len;
+        }
+    }
+    return NULL;
+}
+
+void
+vpn_report_attempts_format(int attempts, const char *state,
+                           const char *reason, struct ds *s)
+{
+    ds_put_format(s, "%d;%s;%s", MIN(attempts, VPN_REPORT_MAX_ATTEMPTS),
+                  state, reason);
+}
+
+/* Parses 's' into 'r' (which the caller must destroy on success).  Returns
+ * false if 's' is malformed. */
+bool
+vpn_report_attempts_parse(const char *s, struct vpn_attempts_report *r)
+{
+    memset(r, 0, sizeof *r);
+    char *copy = xstrdup(s);
+    char *save_ptr = NULL;
+    char *n = strtok_r(copy, ";", &save_ptr);
+    char *state = strtok_r(NULL, ";", &save_ptr);
+    char *reason = strtok_r(NULL, ";", &save_ptr);
+    bool ok = (n && state && reason && !strtok_r(NULL, ";", &save_ptr)
+               && str_to_int(n, 10, &r->attempts)
+               && r->attempts > 0
+               && r->attempts <= VPN_REPORT_MAX_ATTEMPTS);
+    if (ok) {
+        r->state = xstrdup(state);
+        r->reason = xstrdup(reason);
+    }
+    free(copy);
+    return ok;
+}
+
+void
+vpn_report_attempts_destroy(struct vpn_attempts_report *r)
+{
+    if (r) {
+        free(r->state);
+        free(r->reason);
+    }
+}
+
+/* Appends to 's' one event line (with its new-line).  'text' is cut to
+ * VPN_REPORT_EVENT_TEXT_MAX bytes, and its new-lines become spaces. */
+void
+vpn_report_event_format(long long int when, const char *event,
+                        const char *reason, const char *text, struct ds *s)
+{
+    ds_put_format(s, "%lld;%s;%s;", when, event, reason);
+    for (size_t i = 0; text[i] && i < VPN_REPORT_EVENT_TEXT_MAX; i++) {
+        ds_put_char(s, text[i] == '\n' ? ' ' : text[i]);
+    }
+    ds_put_char(s, '\n');
+}
+
+/* Parses the event lines in 's' into a new array stored in '*events', of
+ * at most VPN_REPORT_MAX_EVENTS, the newest ones, and returns how many
+ * there are.  Malformed lines are skipped. */
+size_t
+vpn_report_events_parse(const char *s, struct vpn_event_report **eventsp)
+{
+    struct vpn_event_report *events = NULL;
+    size_t n = 0, allocated = 0;
+    char *copy = xstrdup(s);
+    char *save_ptr = NULL;
+
+    for (char *line = strtok_r(copy, "\n", &save_ptr); line;
+         line = strtok_r(NULL, "\n", &save_ptr)) {
+        char *f[3];
+        char *p = line;
+        size_t i;
+        for (i = 0; i < ARRAY_SIZE(f); i++) {
+            char *semi = strchr(p, ';');
+            if (!semi) {
+                break;
+            }
+            *semi = '\0';
+            f[i] = p;
+            p = semi + 1;
+        }
+        long long int when;
+        if (i < ARRAY_SIZE(f) || !str_to_llong(f[0], 10, &when)
+            || !f[1][0] || !f[2][0]) {
+            continue;
+        }
+        if (n >= allocated) {
+            events = x2nrealloc(events, &allocated, sizeof *events);
+        }
+        events[n++] = (struct vpn_event_report) {
+            .when = when,
+            .event = xstrdup(f[1]),
+            .reason = xstrdup(f[2]),
+            .text = xmemdup0(p, MIN(strlen(p), VPN_REPORT_EVENT_TEXT_MAX)),
+        };
+    }
+    free(copy);
+
+    if (n > VPN_REPORT_MAX_EVENTS) {
+        size_t extra = n - VPN_REPORT_MAX_EVENTS;
+        vpn_report_events_destroy(events, extra);
+        memmove(events, events + extra,
+                VPN_REPORT_MAX_EVENTS * sizeof *events);
+        n = VPN_REPORT_MAX_EVENTS;
+    }
+    *eventsp = events;
+    return n;
+}
+
+/* Frees the 'n' events in 'events' (not the array). */
+void
+vpn_report_events_destroy(struct vpn_event_report *events, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(events[i].event);
+        free(events[i].reason);
+        free(events[i].text);
+    }
+}
+
 void
 vpn_report_gateway_format(const char *state, const char *reason,
                           struct ds *s)

@@ -36,9 +36,20 @@
  *   ovn-vpn-integrity           "md5,sha1,..." accepted integrity algs
  *   ovn-vpn-gw-NAME             "STATE;REASON" for gateway NAME
  *   ovn-vpn-tun-NAME            "GEN;CONN;CHANGED;BIN;BOUT;PIN;POUT;REASON"
- *                               for tunnel NAME */
+ *                               for tunnel NAME
+ *   ovn-vpn-try-NAME            "ATTEMPTS;STATE;REASON": the failed
+ *                               attempts of tunnel NAME under the retry
+ *                               rule and how the last one failed, while
+ *                               there are any
+ *   ovn-vpn-log-NAME            the last connection events of tunnel
+ *                               NAME, one "WHEN;EVENT;REASON;TEXT" line
+ *                               each, oldest first
+ *
+ * Keys are added, never changed: a translator ignores keys it does not
+ * know, so that agents may be upgraded before it. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ds;
@@ -56,6 +67,10 @@ struct vpn_tunnel_params;
 #define VPN_REPORT_INTEGRITY     "ovn-vpn-integrity"
 #define VPN_REPORT_GATEWAY_PREFIX "ovn-vpn-gw-"
 #define VPN_REPORT_TUNNEL_PREFIX  "ovn-vpn-tun-"
+#define VPN_REPORT_ATTEMPTS_PREFIX "ovn-vpn-try-"
+#define VPN_REPORT_EVENTS_PREFIX  "ovn-vpn-log-"
+
+const char *vpn_report_key_tunnel(const char *key);
 
 /* The agent bumps its heartbeat every VPN_REPORT_HEARTBEAT_MSEC, or as
  * often as its chassis's Open_vSwitch external_ids:ovn-vpn-heartbeat-
@@ -100,6 +115,43 @@ void vpn_report_tunnel_format(const struct vpn_tunnel_report *,
                               struct ds *);
 bool vpn_report_tunnel_parse(const char *, struct vpn_tunnel_report *);
 void vpn_report_tunnel_destroy(struct vpn_tunnel_report *);
+
+/* A tunnel's failed attempts (the retry rule).  The agent reports at most
+ * VPN_REPORT_MAX_ATTEMPTS: the count that made the failure show; later
+ * attempts, every 12 s, change nothing that it reports, so that a tunnel
+ * that keeps failing costs no write. */
+#define VPN_REPORT_MAX_ATTEMPTS 4
+
+struct vpn_attempts_report {
+    int attempts;               /* 1 to VPN_REPORT_MAX_ATTEMPTS. */
+    char *state;                /* "phase1-failed" or "phase2-failed". */
+    char *reason;               /* "authentication-failed", ... */
+};
+
+void vpn_report_attempts_format(int attempts, const char *state,
+                                const char *reason, struct ds *);
+bool vpn_report_attempts_parse(const char *, struct vpn_attempts_report *);
+void vpn_report_attempts_destroy(struct vpn_attempts_report *);
+
+/* A tunnel's connection events: at most VPN_REPORT_MAX_EVENTS, each text
+ * at most VPN_REPORT_EVENT_TEXT_MAX bytes (longer ones are cut). */
+#define VPN_REPORT_MAX_EVENTS 10
+#define VPN_REPORT_EVENT_TEXT_MAX 127
+
+struct vpn_event_report {
+    long long int when;         /* Wall clock, msec. */
+    char *event;                /* A state ("phase1-failed", ...) that the
+                                 * tunnel entered, or "--" for something
+                                 * the agent did ('text' says what). */
+    char *reason;               /* "none", "authentication-failed", ... */
+    char *text;                 /* Detail, "" if none. */
+};
+
+void vpn_report_event_format(long long int when, const char *event,
+                             const char *reason, const char *text,
+                             struct ds *);
+size_t vpn_report_events_parse(const char *, struct vpn_event_report **);
+void vpn_report_events_destroy(struct vpn_event_report *, size_t n);
 
 /* A gateway's report. */
 struct vpn_gateway_report {

@@ -45,9 +45,20 @@
 /* Identity of a peer at any address in libreswan and strongswan. */
 #define SWAN_ANY "%any"
 
-/* How many times each side tries to negotiate a connection's SAs before
- * giving up. */
+/* How many times the peer's side tries to negotiate a connection's SAs
+ * before giving up (its own daemon's retries). */
 #define SWAN_KEYINGTRIES 3
+
+/* The platform's side makes one try per attempt: ovn-vpn-agent counts the
+ * attempts and makes the retries itself (the guide's retry rule, see
+ * vpn-pluto.h), so pluto must not retry a connection on its own
+ * ("keyingtries=1": no other try when one times out; "auto=add": nothing
+ * at start-up, which the agent initiates itself).  An exchange gets no
+ * answer for at most the tunnel's DPD timeout ("retransmit-timeout="):
+ * how long an attempt waits for a silent peer, and, in IKEv2, whose
+ * liveness checks use it instead of dpdtimeout=, how long before the
+ * peer counts as dead. */
+#define SWAN_PLATFORM_KEYINGTRIES 1
 
 static char *check_ip(const char *what, const char *s, bool required,
                       bool allow_any);
@@ -236,7 +247,12 @@ swan_conf_render_conn(const struct vpn_tunnel_params *p,
 
     ds_put_format(ds, "    ikelifetime=%ds\n", p->ike_lifetime);
     ds_put_format(ds, "    salifetime=%ds\n", p->ipsec_lifetime);
-    ds_put_format(ds, "    keyingtries=%d\n", SWAN_KEYINGTRIES);
+    if (view == SWAN_VIEW_PLATFORM) {
+        ds_put_format(ds, "    keyingtries=%d\n", SWAN_PLATFORM_KEYINGTRIES);
+        ds_put_format(ds, "    retransmit-timeout=%ds\n", p->dpd_timeout);
+    } else {
+        ds_put_format(ds, "    keyingtries=%d\n", SWAN_KEYINGTRIES);
+    }
     ds_put_format(ds, "    dpdaction=%s\n",
                   vpn_catalog_find(vpn_catalog_dpd_actions,
                                    p->dpd_action)->libreswan);
@@ -245,7 +261,10 @@ swan_conf_render_conn(const struct vpn_tunnel_params *p,
         /* IKEv2 liveness ignores dpdtimeout= (addconn warns about it). */
         ds_put_format(ds, "    dpdtimeout=%ds\n", p->dpd_timeout);
     }
-    ds_put_format(ds, "    auto=%s\n", starts(p, view) ? "start" : "add");
+    /* The peer's device starts the tunnel; the platform's agent initiates
+     * it itself (see SWAN_PLATFORM_KEYINGTRIES). */
+    ds_put_format(ds, "    auto=%s\n",
+                  view == SWAN_VIEW_PEER ? "start" : "add");
 }
 
 /* Appends to 'ds' the ipsec.secrets line that holds the pre-shared key of

@@ -587,8 +587,7 @@ update_reports(struct vpn_chassis_set *set, struct vpn_chassis *ch,
 static bool
 is_report_key(const char *key)
 {
-    return (!strncmp(key, VPN_REPORT_TUNNEL_PREFIX,
-                     strlen(VPN_REPORT_TUNNEL_PREFIX))
+    return (vpn_report_key_tunnel(key)
             || !strncmp(key, VPN_REPORT_GATEWAY_PREFIX,
                         strlen(VPN_REPORT_GATEWAY_PREFIX)));
 }
@@ -596,10 +595,10 @@ is_report_key(const char *key)
 static void
 note_report_change(struct vpn_chassis_set *set, const char *key)
 {
-    size_t tlen = strlen(VPN_REPORT_TUNNEL_PREFIX);
+    const char *tunnel = vpn_report_key_tunnel(key);
     size_t glen = strlen(VPN_REPORT_GATEWAY_PREFIX);
-    if (!strncmp(key, VPN_REPORT_TUNNEL_PREFIX, tlen)) {
-        sset_add(&set->changed_tunnels, key + tlen);
+    if (tunnel) {
+        sset_add(&set->changed_tunnels, tunnel);
     } else if (!strncmp(key, VPN_REPORT_GATEWAY_PREFIX, glen)) {
         sset_add(&set->changed_gateways, key + glen);
     }

@@ -238,6 +238,16 @@ void tr_gateway_set_status(const void *row, const struct smap *status);
 void tr_write_tunnel_status(struct vpn_translator *tr,
                             const struct nbrec_vpn_tunnel *t,
                             struct nd_tunnel *nt, const struct smap *status);
+/* The NB keeps at most this many connection events per tunnel. */
+#define TR_TUNNEL_LOG_MAX 20
+
+void tr_update_tunnel(struct vpn_translator *tr,
+                      const struct nbrec_vpn_tunnel *t, struct nd_tunnel *nt,
+                      const struct nd_gateway *g);
+void tr_write_tunnel_log(struct vpn_translator *tr,
+                         const struct nbrec_vpn_tunnel *t,
+                         const struct nd_tunnel *nt,
+                         const struct nd_gateway *g);
 void tr_tunnel_status(const struct vpn_translator *tr,
                       const struct nbrec_vpn_tunnel *t,
                       const struct nd_tunnel *nt, const struct nd_gateway *g,

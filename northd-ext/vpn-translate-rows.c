@@ -377,6 +377,12 @@ tr_sync_gateway_sb(struct vpn_translator *tr,
     if (!nb_uuid || strcmp(nb_uuid, uuid_s)) {
         sbrec_vpn_gateway_update_external_ids_setkey(sb, "nb-uuid", uuid_s);
     }
+    /* For the agents' metrics: the VPC's name. */
+    const char *vpc = smap_get(&sb->external_ids, "vpc");
+    const char *vpc_name = gw->router ? gw->router->name : "";
+    if (!vpc || strcmp(vpc, vpc_name)) {
+        sbrec_vpn_gateway_update_external_ids_setkey(sb, "vpc", vpc_name);
+    }
     free(lsp);
     return sb;
 }
@@ -516,6 +522,12 @@ tr_sync_tunnel_sb(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
     const char *nb_uuid = smap_get(&sb->external_ids, "nb-uuid");
     if (!nb_uuid || strcmp(nb_uuid, uuid_s)) {
         sbrec_vpn_tunnel_update_external_ids_setkey(sb, "nb-uuid", uuid_s);
+    }
+    /* For the agents' metrics: the peer gateway's name. */
+    const char *peer = smap_get(&sb->external_ids, "peer");
+    const char *peer_name = t->peer ? t->peer->name : "";
+    if (!peer || strcmp(peer, peer_name)) {
+        sbrec_vpn_tunnel_update_external_ids_setkey(sb, "peer", peer_name);
     }
 
     nt->generation = sb->generation;

@@ -194,6 +194,18 @@ tr_tunnel_status(const struct vpn_translator *tr,
         smap_add(status, "connection_reason", r.reason);
     }
     smap_add_format(status, "connection_changed", "%lld", r.changed);
+
+    /* The retry rule's failed attempts. */
+    key = xasprintf(VPN_REPORT_ATTEMPTS_PREFIX"%s", t->name);
+    value = smap_get(reports, key);
+    free(key);
+    struct vpn_attempts_report a;
+    if (value && vpn_report_attempts_parse(value, &a)) {
+        smap_add_format(status, "failed_attempts", "%d", a.attempts);
+        smap_add(status, "last_failure", a.state);
+        smap_add(status, "last_failure_reason", a.reason);
+        vpn_report_attempts_destroy(&a);
+    }
     const struct {
         const char *key;
         int64_t value;
@@ -208,6 +220,92 @@ tr_tunnel_status(const struct vpn_translator *tr,
         }
     }
     vpn_report_tunnel_destroy(&r);
+}
+
+/* Fills 'status' with a tunnel's status and writes it (see
+ * tr_write_tunnel_status()), and its connection log if it changed. */
+void
+tr_update_tunnel(struct vpn_translator *tr, const struct nbrec_vpn_tunnel *t,
+                 struct nd_tunnel *nt, const struct nd_gateway *g)
+{
+    struct smap status = SMAP_INITIALIZER(&status);
+    tr_tunnel_status(tr, t, nt, g, &status);
+    tr_write_tunnel_status(tr, t, nt, &status);
+    smap_destroy(&status);
+    tr_write_tunnel_log(tr, t, nt, g);
+}
+
+/* Appends to 'ds' connection event 'e' as a line of the NB's
+ * connection_log, without its new-line.  The agent's text is a chassis's:
+ * what is not printable ASCII becomes '?'. */
+static void
+tr_format_event(const struct vpn_event_report *e, struct ds *ds)
+{
+    ds_put_strftime_msec(ds, "%Y-%m-%d %H:%M:%S.###", e->when, true);
+    if (!strcmp(e->event, "--")) {
+        ds_put_cstr(ds, " --");
+    } else {
+        ds_put_format(ds, " %s (%s)", e->event, e->reason);
+    }
+    if (e->text[0]) {
+        ds_put_cstr(ds, strcmp(e->event, "--") ? ": " : " ");
+        for (const char *p = e->text; *p; p++) {
+            ds_put_char(ds, *p >= 0x20 && *p < 0x7f ? *p : '?');
+        }
+    }
+}
+
+/* Merges the connection events that the agent of gateway 'g''s chassis
+ * reports for tunnel 't' into 't''s NB connection_log, which keeps the
+ * newest TR_TUNNEL_LOG_MAX: written only when an event is new. */
+void
+tr_write_tunnel_log(struct vpn_translator *tr,
+                    const struct nbrec_vpn_tunnel *t,
+                    const struct nd_tunnel *nt, const struct nd_gateway *g)
+{
+    if (!g->chassis
+        || !nbrec_server_has_vpn_tunnel_table_col_connection_log(tr->nb)) {
+        return;
+    }
+    const struct smap *reports = vpn_chassis_reports(&tr->chassis,
+                                                     g->chassis);
+    char *key = xasprintf(VPN_REPORT_EVENTS_PREFIX"%s", t->name);
+    const char *value = reports ? smap_get(reports, key) : NULL;
+    free(key);
+    if (!value
+        || tr_reported_generation(tr, g->chassis, t->name)
+           < nt->first_generation) {
+        /* Nothing, or an earlier row's events (see tr_tunnel_status()). */
+        return;
+    }
+
+    struct vpn_event_report *events;
+    size_t n = vpn_report_events_parse(value, &events);
+    struct sset log = SSET_INITIALIZER(&log);
+    for (size_t i = 0; i < t->n_connection_log; i++) {
+        sset_add(&log, t->connection_log[i]);
+    }
+    bool changed = false;
+    struct ds line = DS_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < n; i++) {
+        ds_clear(&line);
+        tr_format_event(&events[i], &line);
+        changed |= sset_add(&log, ds_cstr(&line)) != NULL;
+    }
+    ds_destroy(&line);
+    vpn_report_events_destroy(events, n);
+    free(events);
+
+    if (changed) {
+        /* OVSDB keeps a set sorted: its last entries are the newest. */
+        const char **sorted = sset_sort(&log);
+        size_t n_log = sset_count(&log);
+        size_t skip = n_log > TR_TUNNEL_LOG_MAX ? n_log - TR_TUNNEL_LOG_MAX
+                                                : 0;
+        nbrec_vpn_tunnel_set_connection_log(t, sorted + skip, n_log - skip);
+        free(sorted);
+    }
+    sset_destroy(&log);
 }
 
 /* Returns the SB generation that chassis 'chassis' last reported for
@@ -321,10 +419,7 @@ tr_update_reported_status(struct vpn_translator *tr,
         if (nt->valid && tr_tunnel_is_connected(tr, t, g)) {
             tr_sync_connected_tunnel(tr, t, nt, g);
         }
-        struct smap status = SMAP_INITIALIZER(&status);
-        tr_tunnel_status(tr, t, nt, g, &status);
-        tr_write_tunnel_status(tr, t, nt, &status);
-        smap_destroy(&status);
+        tr_update_tunnel(tr, t, nt, g);
     }
 
     SSET_FOR_EACH (name, &tr->chassis.changed_gateways) {

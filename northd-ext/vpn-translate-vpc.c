@@ -306,10 +306,7 @@ tr_sync_router(struct vpn_translator *tr,
             tr_sync_tunnel_routes(tr, t, nt, g, nt->valid,
                                   !user_wins && (connected || had_policy));
 
-            struct smap status = SMAP_INITIALIZER(&status);
-            tr_tunnel_status(tr, t, nt, g, &status);
-            tr_write_tunnel_status(tr, t, nt, &status);
-            smap_destroy(&status);
+            tr_update_tunnel(tr, t, nt, g);
         }
         smap_destroy(&groups);
 

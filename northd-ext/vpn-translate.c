@@ -385,19 +385,19 @@ tr_has_owner_key(const struct smap *external_ids)
             || smap_get(external_ids, VPN_NB_OWNER_TUNNEL));
 }
 
-/* Returns true if 'row' changed in a column other than 'status' (the
- * translator's own output). */
+/* Returns true if 'row' changed in a column other than the 'outputs'
+ * (the translator's own, NULL if fewer than two). */
 static bool
 tr_changed_beyond_status(const struct ovsdb_idl_row *row,
                          const struct ovsdb_idl_table_class *tc,
-                         const struct ovsdb_idl_column *status)
+                         const struct ovsdb_idl_column *const outputs[2])
 {
     if (ovsdb_idl_row_get_seqno(row, OVSDB_IDL_CHANGE_INSERT) > 0
         || ovsdb_idl_row_get_seqno(row, OVSDB_IDL_CHANGE_DELETE) > 0) {
         return true;
     }
     for (size_t i = 0; i < tc->n_columns; i++) {
-        if (&tc->columns[i] != status
+        if (&tc->columns[i] != outputs[0] && &tc->columns[i] != outputs[1]
             && ovsdb_idl_track_is_updated(row, &tc->columns[i])) {
             return true;
         }
@@ -580,7 +580,8 @@ tr_stamp_all(struct vpn_translator *tr)
 
 /* The VPN tables: the input tracking of the translator's own side, as a
  * table.  A tracked row of 'table' counts if it was inserted or deleted or
- * if any column but 'status' (the translator's own output) changed.  What
+ * if any column but its 'outputs' (the translator's own: status, and a
+ * tunnel's connection log) changed.  What
  * a change invalidates is one or more VPCs:
  *
  *   - 'forget' (for a deleted row) adds the VPC that the translator last
@@ -598,7 +599,7 @@ tr_stamp_all(struct vpn_translator *tr)
  * tunnels stale. */
 struct vpn_input {
     const struct ovsdb_idl_table_class *table;
-    const struct ovsdb_idl_column *status;
+    const struct ovsdb_idl_column *outputs[2];
     bool indexed;
     const struct ovsdb_idl_column *index_columns[2];
     void (*forget)(struct vpn_translator *, const struct uuid *,
@@ -681,13 +682,16 @@ tunnel_affects(struct vpn_translator *tr, const struct ovsdb_idl_row *row,
 }
 
 static const struct vpn_input vpn_inputs[] = {
-    { &nbrec_table_vpn_gateway, &nbrec_vpn_gateway_col_status, true,
+    { &nbrec_table_vpn_gateway, { &nbrec_vpn_gateway_col_status, NULL },
+      true,
       { &nbrec_vpn_gateway_col_router, NULL },
       gateway_forget, gateway_affects, NULL },
-    { &nbrec_table_vpn_peer, &nbrec_vpn_peer_col_status, false,
+    { &nbrec_table_vpn_peer, { &nbrec_vpn_peer_col_status, NULL }, false,
       { NULL, NULL },
       NULL, peer_affects, peer_inserted },
-    { &nbrec_table_vpn_tunnel, &nbrec_vpn_tunnel_col_status, true,
+    { &nbrec_table_vpn_tunnel,
+      { &nbrec_vpn_tunnel_col_status, &nbrec_vpn_tunnel_col_connection_log },
+      true,
       { &nbrec_vpn_tunnel_col_gateway, &nbrec_vpn_tunnel_col_peer },
       tunnel_forget, tunnel_affects, NULL },
 };
@@ -722,7 +726,7 @@ vpn_input_collect(struct vpn_translator *tr, const struct vpn_input *in,
             }
             continue;
         }
-        if (!tr_changed_beyond_status(row, in->table, in->status)) {
+        if (!tr_changed_beyond_status(row, in->table, in->outputs)) {
             continue;
         }
         if (inserted) {

@@ -16,6 +16,7 @@ TESTSUITE_AT = \
 	tests/vpn-seal.at \
 	tests/vpn-catalog.at \
 	tests/vpn-swan-status.at \
+	tests/vpn-kstats.at \
 	tests/vpn-swan-conf.at \
 	tests/sandbox.at \
 	tests/cluster.at \
@@ -25,7 +26,8 @@ TESTSUITE_AT = \
 	tests/ovn-vpn-ctl.at \
 	tests/ovn-vpnctl.at \
 	tests/vpn-plumb.at \
-	tests/vpn-pluto.at
+	tests/vpn-pluto.at \
+	tests/monitoring.at
 
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
@@ -75,6 +77,10 @@ check-soak: tests/atconfig tests/atlocal $(TESTSUITE) all $(check_PROGRAMS) \
 	    '$(abs_top_builddir)' '$(AUTOTEST_PATH)' tests/soak \
 	    '$(SOAK_RUNS)' '$(SOAK_HOGS)'
 EXTRA_DIST += tests/check-soak.sh tests/check-catalog.py
+EXTRA_DIST += \
+	tests/check-monitoring.py \
+	tests/monitoring-alerts-test.yml \
+	tests/monitoring-sample.prom
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || \
@@ -113,6 +119,10 @@ tests_test_vpn_seal_LDADD = $(OVN_VPN_LDADD)
 check_PROGRAMS += tests/test-vpn-collide
 tests_test_vpn_collide_SOURCES = tests/test-vpn-collide.c
 tests_test_vpn_collide_LDADD = $(OVN_VPN_LDADD)
+
+check_PROGRAMS += tests/test-vpn-kstats
+tests_test_vpn_kstats_SOURCES = tests/test-vpn-kstats.c
+tests_test_vpn_kstats_LDADD = ipsec-agent/libvpnagent.a $(OVN_VPN_LDADD)
 
 check_PROGRAMS += tests/test-vpn-pluto
 tests_test_vpn_pluto_SOURCES = tests/test-vpn-pluto.c

@@ -37,6 +37,11 @@
  *                        runs the loop until TUNNEL is in STATE (30 s by
  *                        default); prints "TUNNEL: STATE (REASON)", or
  *                        fails
+ *   wait-attempts TUNNEL N [SECONDS]
+ *                        runs the loop until TUNNEL has N failed attempts
+ *                        (the retry rule) or more (30 s by default);
+ *                        prints its state and attempts, and fails if it
+ *                        did not get there
  *   wait-ike TUNNEL [SECONDS]
  *                        runs the loop until pluto's status shows TUNNEL's
  *                        IKE SA (30 s by default): a state that the log
@@ -132,6 +137,7 @@ static bool run_loop(struct test_ctx *, double seconds,
                      const void *aux);
 static bool tunnel_in_state(const struct test_ctx *, const void *aux);
 static bool tunnel_has_ike(const struct test_ctx *, const void *name);
+static bool tunnel_has_attempts(const struct test_ctx *, const void *aux);
 static bool pluto_running(const struct test_ctx *, const void *aux);
 static bool pluto_restarted(const struct test_ctx *, const void *aux);
 static const struct vpn_pluto_tunnel *get_tunnel(const struct test_ctx *,
@@ -342,6 +348,20 @@ execute(struct test_ctx *ctx, char *line)
                 ok = false;
             }
         }
+    } else if (!strcmp(cmd, "wait-attempts") && (n == 3 || n == 4)) {
+        const char *aux[2] = { args[1], args[2] };
+        bool reached = run_loop(ctx, n == 4 ? atof(args[3]) : 30,
+                                tunnel_has_attempts, aux);
+        const struct vpn_pluto_tunnel *t = get_tunnel(ctx, args[1]);
+        if (t) {
+            printf("%s: %s (%s) after %d failed attempts, the last "
+                   "%s (%s)\n", args[1],
+                   swan_status_state_to_string(t->state),
+                   swan_status_reason_to_string(t->reason), t->attempts,
+                   swan_status_state_to_string(t->last_state),
+                   swan_status_reason_to_string(t->last_reason));
+        }
+        ok = reached;
     } else if (!strcmp(cmd, "wait-ike") && (n == 2 || n == 3)) {
         if (run_loop(ctx, n == 3 ? atof(args[2]) : 30, tunnel_has_ike,
                      args[1])) {
@@ -494,6 +514,7 @@ rebuild_params(struct test_ctx *ctx)
         p->dpd_delay = smap_get_int(s, "dpd_delay", 0);
         p->dpd_timeout = smap_get_int(s, "dpd_timeout", 0);
         p->initiator = smap_get(s, "initiator");
+        p->instance = smap_get_ullong(s, "instance", 0);
 
         svec_clear(&t->local_cidrs);
         svec_clear(&t->peer_cidrs);
@@ -551,6 +572,14 @@ tunnel_in_state(const struct test_ctx *ctx, const void *aux_)
     const char *const *aux = aux_;
     const struct vpn_pluto_tunnel *t = get_tunnel(ctx, aux[0]);
     return t && !strcmp(swan_status_state_to_string(t->state), aux[1]);
+}
+
+static bool
+tunnel_has_attempts(const struct test_ctx *ctx, const void *aux_)
+{
+    const char *const *aux = aux_;
+    const struct vpn_pluto_tunnel *t = get_tunnel(ctx, aux[0]);
+    return t && t->attempts >= atoi(aux[1]);
 }
 
 static bool

@@ -31,6 +31,13 @@ utilities_ovn_vpnctl_SOURCES = \
 	utilities/vpnctl.h
 utilities_ovn_vpnctl_LDADD = $(OVN_VPN_LDADD)
 
+# Prometheus alerting rules and a Grafana dashboard for ovn-vpn-agent's
+# metrics (README.md, "Monitoring"), installed in $(pkgdatadir)/monitoring.
+monitoringdir = $(pkgdatadir)/monitoring
+dist_monitoring_DATA = \
+	utilities/monitoring/ovn-vpn-alerts.yml \
+	utilities/monitoring/ovn-vpn-dashboard.json
+
 # Manual pages (the rule for every program's is in Makefile.am).
 man_MANS += \
 	utilities/ovn-vpnctl.8 \

@@ -599,6 +599,7 @@ usage(void)
            "  [--show-secrets] vpn-tunnel-show NAME\n"
            "                              show every setting, status and"
            " counter\n"
+           "  vpn-tunnel-log NAME         show the last connection events\n"
            "  [--local-cidrs=CIDR,...] [--peer-cidrs=CIDR,...]"
            " vpn-tunnel-set-cidrs NAME\n"
            "  [IKE OPTIONS] vpn-tunnel-set-ike NAME\n"
@@ -862,6 +863,9 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
             goto try_again;
         }
     }
+    if (!vpnctl_check_pending(&ctx)) {
+        ctl_fatal("%s", ctx.error);
+    }
     ctl_context_done(&ctx, NULL);
 
     struct shash_node *node;
@@ -1025,6 +1029,7 @@ do_vpnctl(const char *args, struct ctl_command *commands, size_t n_commands,
 try_again:
     /* Our transaction needs to be rerun, or a prerequisite was not met.  Free
      * resources and return so that the caller can try again. */
+    vpnctl_forget_pending();
     ovsdb_idl_txn_abort(txn);
     ovsdb_idl_txn_destroy(txn);
     the_idl_txn = NULL;
@@ -1101,6 +1106,8 @@ static struct ctl_command_syntax vpnctl_commands[] = {
      RO},
     {"vpn-tunnel-show", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_show, NULL,
      "", RO},
+    {"vpn-tunnel-log", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_log, NULL, "",
+     RO},
     {"vpn-tunnel-set-cidrs", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_cidrs,
      NULL, TUNNEL_CIDR_OPTIONS, RW},
     {"vpn-tunnel-set-ike", 1, 1, "NAME", pre_vpn, cmd_vpn_tunnel_set_ike,

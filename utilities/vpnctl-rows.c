@@ -51,6 +51,7 @@
 #include "table.h"
 #include "timeval.h"
 #include "util.h"
+#include "uuid.h"
 #include "vpn-catalog.h"
 #include "vpn-dirs.h"
 #include "vpn-nb.h"
@@ -155,49 +156,119 @@ vpnctl_check_gateway(struct ctl_context *ctx,
     return vpnctl_report(ctx, gw->name, vpn_nb_check_gateway(gw, ctx->idl));
 }
 
-static bool
-vpnctl_check_tunnels(struct ctl_context *ctx,
-                     const struct nbrec_vpn_tunnel **tunnels, size_t n)
+/* Tunnels are checked once every command of the transaction has run
+ * (vpnctl_check_pending()), against the rows as the transaction leaves
+ * them: "vpn-tunnel-set-ike t1 -- vpn-tunnel-set-ike t2" may change a
+ * setting that siblings must share on each of them, which no single
+ * command's result could pass.  The tunnels to check, by UUID, in the
+ * order the commands named them. */
+static struct svec pending_tunnels = SVEC_EMPTY_INITIALIZER;
+
+void
+vpnctl_check_tunnel(struct ctl_context *ctx OVS_UNUSED,
+                    const struct nbrec_vpn_tunnel *t)
 {
-    struct vpn_nb_index index;
-    vpn_nb_index_init(&index);
-    vpn_nb_index_build(&index, ctx->idl);
-    bool ok = true;
-    for (size_t i = 0; ok && i < n; i++) {
-        ok = vpnctl_report(ctx, tunnels[i]->name,
-                           vpn_nb_check_tunnel(tunnels[i], &index,
-                                        vpn_nb_counts_unless_error, NULL));
+    char uuid_s[UUID_LEN + 1];
+    snprintf(uuid_s, sizeof uuid_s, UUID_FMT, UUID_ARGS(&t->header_.uuid));
+    if (!svec_contains_unsorted(&pending_tunnels, uuid_s)) {
+        svec_add(&pending_tunnels, uuid_s);
     }
-    vpn_nb_index_destroy(&index);
-    return ok;
 }
 
-bool
-vpnctl_check_tunnel(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t)
-{
-    return vpnctl_check_tunnels(ctx, &t, 1);
-}
-
-/* Checks every tunnel that uses 'gw' or 'peer' (either may be NULL). */
-bool
+/* Checks every tunnel that uses 'gw' or 'peer' (either may be NULL), once
+ * the transaction's commands have run. */
+void
 vpnctl_check_tunnels_of(struct ctl_context *ctx,
                         const struct nbrec_vpn_gateway *gw,
                         const struct nbrec_vpn_peer *peer)
 {
-    const struct nbrec_vpn_tunnel **tunnels = NULL;
-    size_t n = 0, allocated = 0;
     const struct nbrec_vpn_tunnel *t;
     NBREC_VPN_TUNNEL_FOR_EACH (t, ctx->idl) {
         if (t->gateway == gw || t->peer == peer) {
+            vpnctl_check_tunnel(ctx, t);
+        }
+    }
+}
+
+/* The cross-row rules, for pending tunnel number 'i': the tunnels that the
+ * transaction leaves untouched count, and those it touched count for the
+ * ones the commands named after them, as if each command had run alone
+ * ("first come": the later tunnel is the one in error), unless they are
+ * in error themselves (vpn_nb_counts_unless_error()). */
+struct pending_order {
+    struct shash positions;     /* UUID string -> position + 1. */
+    size_t i;
+};
+
+static bool
+vpnctl_counts_pending(const struct nbrec_vpn_tunnel *t,
+                      const struct nbrec_vpn_tunnel *other, void *order_)
+{
+    const struct pending_order *order = order_;
+    if (!vpn_nb_counts_unless_error(t, other, NULL)) {
+        return false;
+    }
+    char uuid_s[UUID_LEN + 1];
+    snprintf(uuid_s, sizeof uuid_s, UUID_FMT,
+             UUID_ARGS(&other->header_.uuid));
+    void *data = shash_find_data(&order->positions, uuid_s);
+    uintptr_t pos = (uintptr_t) data;
+    return !pos || pos - 1 < order->i;
+}
+
+/* Checks the tunnels that the transaction's commands created or changed,
+ * and those of the gateways and peers they changed, that still exist.
+ * Returns false, with the first failure as 'ctx''s error, if one fails:
+ * then nothing may be written. */
+bool
+vpnctl_check_pending(struct ctl_context *ctx)
+{
+    struct pending_order order = { .i = 0 };
+    shash_init(&order.positions);
+    const struct nbrec_vpn_tunnel **tunnels = NULL;
+    size_t n = 0, allocated = 0;
+    const char *uuid_s;
+    size_t i;
+    SVEC_FOR_EACH (i, uuid_s, &pending_tunnels) {
+        struct uuid uuid;
+        const struct nbrec_vpn_tunnel *t
+            = (uuid_from_string(&uuid, uuid_s)
+               ? nbrec_vpn_tunnel_get_for_uuid(ctx->idl, &uuid) : NULL);
+        if (t) {
             if (n >= allocated) {
                 tunnels = x2nrealloc(tunnels, &allocated, sizeof *tunnels);
             }
             tunnels[n++] = t;
+            shash_add(&order.positions, uuid_s, (void *) (uintptr_t) n);
         }
     }
-    bool ok = vpnctl_check_tunnels(ctx, tunnels, n);
+    svec_clear(&pending_tunnels);
+
+    bool ok = true;
+    if (n) {
+        struct vpn_nb_index index;
+        vpn_nb_index_init(&index);
+        vpn_nb_index_build(&index, ctx->idl);
+        for (order.i = 0; ok && order.i < n; order.i++) {
+            const struct nbrec_vpn_tunnel *t = tunnels[order.i];
+            ok = vpnctl_report(ctx, t->name,
+                               vpn_nb_check_tunnel(t, &index,
+                                                   vpnctl_counts_pending,
+                                                   &order));
+        }
+        vpn_nb_index_destroy(&index);
+    }
+    shash_destroy(&order.positions);
     free(tunnels);
     return ok;
+}
+
+/* Forgets the tunnels to check: the transaction is abandoned, to be run
+ * again. */
+void
+vpnctl_forget_pending(void)
+{
+    svec_clear(&pending_tunnels);
 }
 
 /* Adds the non-empty words of 's', separated by any of 'delimiters', to

@@ -475,12 +475,20 @@ cmd_vpn_tunnel_show(struct ctl_context *ctx)
 
     ds_put_cstr(s, "  Status:\n");
     static const char *keys[] = {
-        "state", "reason", "chassis", "connection", "connection_reason",
-        "connection_changed", "bytes_in", "bytes_out", "packets_in",
-        "packets_out", NULL
+        "state", "reason", "chassis", "connection", "health",
+        "connection_reason", "connection_changed", "failed_attempts",
+        "last_failure", "last_failure_reason", "bytes_in", "bytes_out",
+        "packets_in", "packets_out", NULL
     };
     for (const char **k = keys; *k; k++) {
         const char *value = smap_get(&t->status, *k);
+        if (!strcmp(*k, "health")) {
+            /* The guide's health series: 1 when connected, else 0. */
+            const char *c = smap_get(&t->status, "connection");
+            vpnctl_put_line(s, "    health: %d\n",
+                            c && !strcmp(c, "connected"));
+            continue;
+        }
         if (!strcmp(*k, "connection_changed") && value) {
             long long int msec;
             if (str_to_llong(value, 10, &msec)) {
@@ -494,6 +502,21 @@ cmd_vpn_tunnel_show(struct ctl_context *ctx)
         if (value || !strcmp(*k, "state") || !strcmp(*k, "connection")) {
             vpnctl_put_line(s, "    %s: %s\n", *k, value ? value : "-");
         }
+    }
+}
+
+/* vpn-tunnel-log NAME: the tunnel's connection events, oldest first. */
+void
+cmd_vpn_tunnel_log(struct ctl_context *ctx)
+{
+    const struct nbrec_vpn_tunnel *t = vpnctl_find_tunnel(ctx, ctx->argv[1],
+                                                          true);
+    if (!t) {
+        return;
+    }
+    /* The IDL keeps a set's strings sorted, as OVSDB does: by time. */
+    for (size_t i = 0; i < t->n_connection_log; i++) {
+        vpnctl_put_line(&ctx->output, "%s\n", t->connection_log[i]);
     }
 }
 

@@ -62,11 +62,13 @@ vpnctl_find_switch(struct ctl_context *ctx, const char *id);
 bool vpnctl_report(struct ctl_context *ctx, const char *name, char *error);
 bool vpnctl_check_gateway(struct ctl_context *ctx,
                           const struct nbrec_vpn_gateway *gw);
-bool vpnctl_check_tunnel(struct ctl_context *ctx,
+void vpnctl_check_tunnel(struct ctl_context *ctx,
                          const struct nbrec_vpn_tunnel *t);
-bool vpnctl_check_tunnels_of(struct ctl_context *ctx,
+void vpnctl_check_tunnels_of(struct ctl_context *ctx,
                              const struct nbrec_vpn_gateway *gw,
                              const struct nbrec_vpn_peer *peer);
+bool vpnctl_check_pending(struct ctl_context *ctx);
+void vpnctl_forget_pending(void);
 void vpnctl_split_words(struct svec *words, const char *s,
                         const char *delimiters);
 size_t vpnctl_count_tunnels(struct ctl_context *ctx,
@@ -98,6 +100,7 @@ void cmd_vpn_tunnel_add(struct ctl_context *ctx);
 void cmd_vpn_tunnel_del(struct ctl_context *ctx);
 void cmd_vpn_tunnel_list(struct ctl_context *ctx);
 void cmd_vpn_tunnel_show(struct ctl_context *ctx);
+void cmd_vpn_tunnel_log(struct ctl_context *ctx);
 void cmd_vpn_tunnel_set_cidrs(struct ctl_context *ctx);
 void cmd_vpn_tunnel_set_ike(struct ctl_context *ctx);
 void cmd_vpn_tunnel_set_ipsec(struct ctl_context *ctx);
