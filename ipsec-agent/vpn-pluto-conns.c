@@ -69,6 +69,8 @@ static void pluto_load_release(struct vpn_pluto *);
 static void pluto_forget_post_load(struct vpn_pluto *);
 static void pluto_conn_sub_names(const struct pluto_conn *, struct svec *);
 static void pluto_conn_reset_attempts(struct pluto_conn *);
+static void pluto_conn_delete_ike_sas(struct vpn_pluto *,
+                                      const struct pluto_conn *);
 static void pluto_conn_apply_retry_rule(struct vpn_pluto *,
                                         struct pluto_conn *,
                                         const struct swan_status_event *,
@@ -627,6 +629,15 @@ pluto_conn_unload(struct vpn_pluto *pluto, struct pluto_conn *c,
     unlink(path);
     free(path);
     if (pluto->state == PLUTO_RUNNING) {
+        /* Its IKE SAs go first, with every Child SA on them, a sibling's
+         * (another tunnel to the same peer address) too, half-made ones
+         * included: Debian's pluto 4.10 crashed (SIGSEGV after
+         * "EXPECTATION FAILED: larval_child->sa.st_establishing_sa ==
+         * IPSEC_SA") when the conns of siblings that share an IKE SA were
+         * deleted and added again while it stayed up.  The siblings
+         * connect again at once (see pluto_conn_update()). */
+        pluto_conn_delete_ike_sas(pluto, c);
+
         /* Deleting by name also deletes the conns "NAME/LxR" that have
          * NAME as alias. */
         pluto_command_queue(pluto, "--delete", "--name", c->name, NULL);
@@ -641,6 +652,41 @@ pluto_conn_unload(struct vpn_pluto *pluto, struct pluto_conn *c,
         pluto_conn_event(c, false, "conn deleted: %s", why);
     }
     pluto_conn_forget_applied(c);
+}
+
+/* Queues "--deletestate" for each IKE SA of conn 'c' that the last poll
+ * showed: those listed under it, and the one its Child SAs use, which
+ * pluto may list under a sibling. */
+static void
+pluto_conn_delete_ike_sas(struct vpn_pluto *pluto, const struct pluto_conn *c)
+{
+    const struct swan_status_tunnel *t = swan_status_find(&pluto->status,
+                                                          c->name);
+    if (!t) {
+        return;
+    }
+
+    struct svec serials = SVEC_EMPTY_INITIALIZER;
+    const struct swan_status_sa *sa;
+    LIST_FOR_EACH (sa, list_node, &t->sas) {
+        if (sa->ike) {
+            svec_add_nocopy(&serials, xasprintf("%lu", sa->serial));
+        }
+    }
+    const struct swan_status_sa *shared = pluto_tunnel_ike_sa(&pluto->status,
+                                                              t);
+    if (shared) {
+        svec_add_nocopy(&serials, xasprintf("%lu", shared->serial));
+    }
+
+    const char *serial;
+    size_t i;
+    SVEC_FOR_EACH (i, serial, &serials) {
+        if (sset_add(&pluto->deleted_ike, serial)) {
+            pluto_command_queue(pluto, "--deletestate", serial, NULL);
+        }
+    }
+    svec_destroy(&serials);
 }
 
 void

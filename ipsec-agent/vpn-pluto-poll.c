@@ -128,6 +128,7 @@ pluto_poll_finish(struct vpn_pluto *pluto, int status)
 
     swan_status_clear(&pluto->status);
     swan_status_parse(&pluto->status, out);
+    sset_clear(&pluto->deleted_ike);
 
     struct shash_node *node;
     SHASH_FOR_EACH (node, &pluto->conns) {

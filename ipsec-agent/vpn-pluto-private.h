@@ -211,6 +211,9 @@ struct vpn_pluto {
     /* Status. */
     struct swan_status status;
     struct swan_status_log log;
+    struct sset deleted_ike;    /* IKE SA serials ("#N" as a decimal
+                                 * string) queued for "--deletestate"
+                                 * since the last poll. */
     int log_fd;
     int log_wd;                 /* Its watch in 'pluto_log_notify_fd', or
                                  * -1. */

@@ -152,6 +152,7 @@ pluto_try_adopt(struct vpn_pluto *pluto)
     }
     swan_status_clear(&pluto->status);
     swan_status_parse(&pluto->status, ds_cstr(&out));
+    sset_clear(&pluto->deleted_ike);
     ds_destroy(&out);
 
     pluto_load_conns_dir(pluto);
@@ -631,6 +632,7 @@ pluto_died(struct vpn_pluto *pluto, const char *why)
     pluto->adopted = false;
     sset_clear(&pluto->orphans);
     swan_status_clear(&pluto->status);
+    sset_clear(&pluto->deleted_ike);
 
     struct shash_node *node;
     SHASH_FOR_EACH (node, &pluto->conns) {

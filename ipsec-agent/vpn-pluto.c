@@ -144,6 +144,7 @@ vpn_pluto_create(const char *name, const char *netns, const char *rundir,
     pluto->restart_at = LLONG_MIN;
     shash_init(&pluto->conns);
     sset_init(&pluto->orphans);
+    sset_init(&pluto->deleted_ike);
     swan_status_init(&pluto->status);
     swan_status_log_init(&pluto->log);
     pluto->log_fd = -1;
@@ -221,6 +222,7 @@ vpn_pluto_destroy(struct vpn_pluto *pluto, bool stop)
     }
     shash_destroy(&pluto->conns);
     sset_destroy(&pluto->orphans);
+    sset_destroy(&pluto->deleted_ike);
     swan_status_destroy(&pluto->status);
     swan_status_log_destroy(&pluto->log);
     if (pluto->log_fd >= 0) {
