@@ -220,3 +220,36 @@ vpn_catalog_apply_defaults(struct vpn_tunnel_params *p)
         }
     }
 }
+
+/* Returns true if 'a' and 'b' (defaults applied) have the same value of
+ * setting 's'. */
+bool
+vpn_setting_equal(const struct vpn_setting *s,
+                  const struct vpn_tunnel_params *a,
+                  const struct vpn_tunnel_params *b)
+{
+    const void *fa = (const char *) a + s->offset;
+    const void *fb = (const char *) b + s->offset;
+    return (s->kind == VPN_SETTING_ENUM
+            ? nullable_string_is_equal(*(const char *const *) fa,
+                                       *(const char *const *) fb)
+            : *(const int *) fa == *(const int *) fb);
+}
+
+/* Appends to 'ds' the value of setting 's' in 'p': a name, a number,
+ * "disabled" for PFS disabled, "none" for an ESP-only setting under AH. */
+void
+vpn_setting_format(const struct vpn_setting *s,
+                   const struct vpn_tunnel_params *p, struct ds *ds)
+{
+    const void *field = (const char *) p + s->offset;
+    if (s->kind == VPN_SETTING_ENUM) {
+        const char *value = *(const char *const *) field;
+        ds_put_cstr(ds, value ? value : "none");
+    } else if (s->kind == VPN_SETTING_PFS
+               && *(const int *) field == VPN_PFS_DISABLED) {
+        ds_put_cstr(ds, "disabled");
+    } else {
+        ds_put_format(ds, "%d", *(const int *) field);
+    }
+}

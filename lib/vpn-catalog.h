@@ -98,5 +98,10 @@ const struct vpn_catalog_dh *vpn_catalog_find_dh(int group);
 void vpn_catalog_put_values(const struct vpn_setting *, const char *sep,
                             struct ds *);
 void vpn_catalog_apply_defaults(struct vpn_tunnel_params *);
+bool vpn_setting_equal(const struct vpn_setting *,
+                       const struct vpn_tunnel_params *,
+                       const struct vpn_tunnel_params *);
+void vpn_setting_format(const struct vpn_setting *,
+                        const struct vpn_tunnel_params *, struct ds *);
 
 #endif /* vpn-catalog.h */

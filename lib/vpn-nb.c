@@ -30,6 +30,7 @@
 #include "smap.h"
 #include "util.h"
 #include "uuid.h"
+#include "vpn-catalog.h"
 #include "vpn-catalog-row.h"
 
 /* A group of tunnels that share a VPC router, a gateway or a peer. */
@@ -437,25 +438,6 @@ vpn_nb_counts_unless_error(const struct nbrec_vpn_tunnel *t OVS_UNUSED,
     return true;
 }
 
-/* Returns true if 'a' and 'b' can share one IKE SA: the same phase 1
- * policy, identities and pre-shared key. */
-bool
-vpn_nb_ike_policy_equal(const struct vpn_tunnel_params *a,
-                        const struct vpn_tunnel_params *b)
-{
-    return (!strcmp(a->ike_version, b->ike_version)
-            && !strcmp(a->ike_mode, b->ike_mode)
-            && !strcmp(a->ike_encryption, b->ike_encryption)
-            && !strcmp(a->ike_integrity, b->ike_integrity)
-            && a->ike_dh_group == b->ike_dh_group
-            && a->ike_lifetime == b->ike_lifetime
-            && nullable_string_is_equal(vpn_params_local_id(a),
-                                        vpn_params_local_id(b))
-            && nullable_string_is_equal(vpn_params_peer_id(a),
-                                        vpn_params_peer_id(b))
-            && nullable_string_is_equal(a->psk, b->psk));
-}
-
 /* Static functions. */
 
 static void
@@ -521,9 +503,22 @@ count_group(const struct vpn_nb_group *g, const struct nbrec_vpn_tunnel *t,
     return n;
 }
 
-/* Tunnels of one gateway to one peer address share one IKE SA (a libreswan
- * responder picks the connection by the address pair alone), so they must
- * agree on it. */
+/* The rules between tunnels of one gateway to one peer address
+ * ("siblings"), from what libreswan does with them:
+ *
+ *   - A responder picks the connection for an IKE_SA_INIT by the address
+ *     pair alone (the message names no identity), so siblings must have
+ *     the same IKE policy.
+ *
+ *   - Siblings with the same identities (local_id and peer_id) share one
+ *     IKE SA, which one pre-shared key authenticates; and libreswan 4.10,
+ *     as a responder, negotiated a sibling's Child SA with the proposals of
+ *     whichever conn it had first (CREATE_CHILD_SA answered
+ *     NO_PROPOSAL_CHOSEN or not, depending on the order the conns were
+ *     added), so they must also have the same key and IPsec policy.
+ *
+ *   - Siblings with distinct identities negotiate an IKE SA each, with
+ *     their own key and IPsec policy. */
 static char *
 check_ike_group(const struct nbrec_vpn_tunnel *t,
                 const struct vpn_tunnel_params *p,
@@ -540,11 +535,52 @@ check_ike_group(const struct nbrec_vpn_tunnel *t,
         }
         struct vpn_tunnel_params op;
         vpn_nb_tunnel_params(other, &op);
-        if (!vpn_nb_ike_policy_equal(p, &op)) {
-            return xasprintf("ike: tunnel %s from the same gateway to the "
-                             "same peer address %s shares this tunnel's IKE "
-                             "SA and must have the same IKE policy, local_id, "
-                             "peer_id and psk", other->name, t->peer->ip);
+
+        bool same_ids = (nullable_string_is_equal(vpn_params_local_id(p),
+                                                  vpn_params_local_id(&op))
+                         && nullable_string_is_equal(vpn_params_peer_id(p),
+                                                     vpn_params_peer_id(&op)));
+        for (size_t j = 0; j < vpn_n_settings; j++) {
+            const struct vpn_setting *s = &vpn_settings[j];
+            bool ike = !strcmp(s->group, "IKE");
+            bool ipsec = !strcmp(s->group, "IPsec");
+            if ((!ike && !(ipsec && same_ids))
+                || vpn_setting_equal(s, p, &op)) {
+                continue;
+            }
+            struct ds mine = DS_EMPTY_INITIALIZER;
+            struct ds theirs = DS_EMPTY_INITIALIZER;
+            vpn_setting_format(s, p, &mine);
+            vpn_setting_format(s, &op, &theirs);
+            char *error = (ike
+                ? xasprintf("%s: tunnel %s from the same gateway to the same "
+                            "peer address %s has %s %s, this one %s: tunnels "
+                            "of one gateway to one peer address must have "
+                            "the same IKE policy (a peer's first IKE message "
+                            "names no identity, only its address)",
+                            s->column, other->name, t->peer->ip, s->column,
+                            ds_cstr(&theirs), ds_cstr(&mine))
+                : xasprintf("%s: tunnel %s from the same gateway to the same "
+                            "peer address %s, with the same local_id and "
+                            "peer_id, shares this tunnel's IKE SA and has %s "
+                            "%s, this one %s: tunnels that share an IKE SA "
+                            "must have the same IPsec policy (give them "
+                            "distinct local_id or peer_id to negotiate "
+                            "each its own)",
+                            s->column, other->name, t->peer->ip, s->column,
+                            ds_cstr(&theirs), ds_cstr(&mine)));
+            ds_destroy(&mine);
+            ds_destroy(&theirs);
+            return error;
+        }
+        if (same_ids && !nullable_string_is_equal(p->psk, op.psk)) {
+            return xasprintf("psk: tunnel %s from the same gateway to the "
+                             "same peer address %s, with the same local_id "
+                             "and peer_id, shares this tunnel's IKE SA and "
+                             "has another pre-shared key: tunnels that share "
+                             "an IKE SA must have the same key (give them "
+                             "distinct local_id or peer_id to authenticate "
+                             "each with its own)", other->name, t->peer->ip);
         }
     }
     return NULL;

@@ -129,7 +129,4 @@ const struct nbrec_vpn_tunnel **vpn_nb_index_router_tunnels(
     const struct vpn_nb_index *, const struct nbrec_logical_router *,
     size_t *n);
 
-bool vpn_nb_ike_policy_equal(const struct vpn_tunnel_params *,
-                             const struct vpn_tunnel_params *);
-
 #endif /* vpn-nb.h */

@@ -242,18 +242,28 @@ tr_sync_router(struct vpn_translator *tr,
                                                                   &vpc_routes);
         sset_destroy(&vpc_routes);
 
-        /* IKE groups: tunnels of this gateway to one peer address share an
-         * IKE SA; the group is named after its first tunnel by name. */
+        /* IKE groups: tunnels of this gateway to one peer address with the
+         * same identities share an IKE SA; the group is named after its
+         * first tunnel by name. */
         struct smap groups = SMAP_INITIALIZER(&groups);
+        char **group_keys = xcalloc(n_tunnels ? n_tunnels : 1,
+                                    sizeof *group_keys);
         for (size_t j = 0; j < n_tunnels; j++) {
             const struct nbrec_vpn_tunnel *t = tunnels[j];
             if (t->gateway != gw
                 || !tr_find_tunnel(tr, &t->header_.uuid)->valid) {
                 continue;
             }
-            const char *first = smap_get(&groups, t->peer->ip);
+            /* No separator can be forged: addresses and identities hold no
+             * new-line. */
+            group_keys[j] = xasprintf("%s\n%s\n%s", t->peer->ip,
+                                      vpn_params_local_id(&params[j]),
+                                      vpn_params_peer_id(&params[j])
+                                      ? vpn_params_peer_id(&params[j])
+                                      : "");
+            const char *first = smap_get(&groups, group_keys[j]);
             if (!first || strcmp(t->name, first) < 0) {
-                smap_replace(&groups, t->peer->ip, t->name);
+                smap_replace(&groups, group_keys[j], t->name);
             }
         }
 
@@ -290,7 +300,8 @@ tr_sync_router(struct vpn_translator *tr,
             }
 
             tr_sync_tunnel_sb(tr, t, nt, &params[j], nt->valid ? sbgw : NULL,
-                              smap_get(&groups, t->peer->ip));
+                              group_keys[j]
+                              ? smap_get(&groups, group_keys[j]) : NULL);
 
             /* Routes: once connected, and kept after a later failure so
              * that traffic stays inside the gateway. */
@@ -309,6 +320,10 @@ tr_sync_router(struct vpn_translator *tr,
             tr_update_tunnel(tr, t, nt, g);
         }
         smap_destroy(&groups);
+        for (size_t j = 0; j < n_tunnels; j++) {
+            free(group_keys[j]);
+        }
+        free(group_keys);
 
         struct smap status = SMAP_INITIALIZER(&status);
         tr_gateway_status(tr, gw, g, &status);
