@@ -655,8 +655,11 @@ pluto_conn_unload(struct vpn_pluto *pluto, struct pluto_conn *c,
 }
 
 /* Queues "--deletestate" for each IKE SA of conn 'c' that the last poll
- * showed: those listed under it, and the one its Child SAs use, which
- * pluto may list under a sibling. */
+ * showed: those listed under it, and those its Child SAs use, established
+ * or still being negotiated, which pluto may list under a sibling (a
+ * Child SA request in flight on a sibling's IKE SA is what pluto 4.10
+ * crashed on when its conn was deleted: the IKE SA kept a pointer to the
+ * freed Child SA). */
 static void
 pluto_conn_delete_ike_sas(struct vpn_pluto *pluto, const struct pluto_conn *c)
 {
@@ -671,6 +674,8 @@ pluto_conn_delete_ike_sas(struct vpn_pluto *pluto, const struct pluto_conn *c)
     LIST_FOR_EACH (sa, list_node, &t->sas) {
         if (sa->ike) {
             svec_add_nocopy(&serials, xasprintf("%lu", sa->serial));
+        } else if (sa->ike_serial) {
+            svec_add_nocopy(&serials, xasprintf("%lu", sa->ike_serial));
         }
     }
     const struct swan_status_sa *shared = pluto_tunnel_ike_sa(&pluto->status,
