@@ -296,17 +296,27 @@ swan_conf_render_secret(const struct vpn_tunnel_params *p,
  * (local, remote) subnet pair, because libreswan negotiates one traffic
  * selector per Child SA and IKEv1 cannot do otherwise.
  *
- * The connection is named 'conn_name' with each '.' written as '_' (a
- * swanctl.conf section name cannot contain '.'), and so are its children
- * for a single subnet pair; with several pairs, the children are named
- * NAME-LxR with libreswan's indexes.  'p' must have passed
- * swan_conf_check() and 'conn_name' swan_conf_is_valid_name(). */
+ * The connection is named 'ike_name' (NULL: 'conn_name'), with each '.'
+ * written as '_' (a swanctl.conf section name cannot contain '.'); its
+ * children are named 'conn_name', written the same way, for a single
+ * subnet pair, and with several pairs NAME-LxR with libreswan's indexes.
+ * Tunnels that share an IKE SA (the same gateway, peer address and
+ * identities) are given the same 'ike_name': their configurations, one
+ * after the other in one swanctl.conf, then make one connection with
+ * each tunnel's children, as strongswan needs to find a Child SA's
+ * configuration within its IKE SA's connection.  'p' must have passed
+ * swan_conf_check(), and 'conn_name' and 'ike_name'
+ * swan_conf_is_valid_name(). */
 void
 swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
                          enum swan_conf_view view, const char *conn_name,
-                         bool with_secret, struct ds *ds)
+                         const char *ike_name, bool with_secret,
+                         struct ds *ds)
 {
     assert_renderable(p, conn_name);
+    if (ike_name) {
+        assert_renderable(p, ike_name);
+    }
 
     bool platform = view == SWAN_VIEW_PLATFORM;
     bool any = vpn_params_peer_is_any(p);
@@ -326,11 +336,15 @@ swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
     for (char *c = strchr(section, '.'); c; c = strchr(c, '.')) {
         *c = '_';
     }
+    char *ike_section = xstrdup(ike_name ? ike_name : conn_name);
+    for (char *c = strchr(ike_section, '.'); c; c = strchr(c, '.')) {
+        *c = '_';
+    }
 
     int ike_rekey = p->ike_lifetime / 10 * 9;
 
     ds_put_cstr(ds, "connections {\n");
-    ds_put_format(ds, "    %s {\n", section);
+    ds_put_format(ds, "    %s {\n", ike_section);
     ds_put_format(ds, "        version = %d\n", is_ikev1(p) ? 1 : 2);
     if (is_aggressive(p)) {
         ds_put_cstr(ds, "        # Responding in Aggressive Mode with a PSK "
@@ -390,8 +404,9 @@ swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
     ds_put_cstr(ds, "}\n");
 
     if (with_secret) {
-        put_swanctl_secrets(ds, section, own_id, other_id, p->psk);
+        put_swanctl_secrets(ds, ike_section, own_id, other_id, p->psk);
     }
+    free(ike_section);
     free(section);
 }
 

@@ -121,7 +121,8 @@ void swan_conf_render_secret(const struct vpn_tunnel_params *,
 /* strongswan 5.9 (swanctl.conf). */
 void swan_conf_render_swanctl(const struct vpn_tunnel_params *,
                               enum swan_conf_view, const char *conn_name,
-                              bool with_secret, struct ds *);
+                              const char *ike_name, bool with_secret,
+                              struct ds *);
 
 /* libreswan algorithm names, NULL for a value outside the schema. */
 const char *swan_conf_dh_name(int group);

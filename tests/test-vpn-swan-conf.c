@@ -57,6 +57,7 @@
 struct test_ctx {
     struct vpn_tunnel_params p;
     const char *conn_name;
+    const char *ike_name;           /* NULL: conn_name. */
     struct svec strings;        /* Owns decoded strings. */
     const char **local_cidrs;   /* Owned arrays. */
     const char **peer_cidrs;
@@ -139,7 +140,7 @@ main(int argc, char *argv[])
         swan_conf_render_conn(&ctx.p, ctx.conn_name, view, &ds);
     } else if (!strcmp(command, "swanctl")
                || !strcmp(command, "swanctl-secret")) {
-        swan_conf_render_swanctl(&ctx.p, view, ctx.conn_name,
+        swan_conf_render_swanctl(&ctx.p, view, ctx.conn_name, ctx.ike_name,
                                  !strcmp(command, "swanctl-secret"), &ds);
     } else {
         usage();
@@ -200,6 +201,7 @@ parse_args(struct test_ctx *ctx, int argc, char *argv[])
             const char **member;
         } strings[] = {
             { "conn", &ctx->conn_name },
+            { "ike_name", &ctx->ike_name },
             { "name", &p->name },
             { "local_ip", &p->local_ip },
             { "local_public_ip", &p->local_public_ip },

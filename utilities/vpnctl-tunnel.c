@@ -505,6 +505,36 @@ cmd_vpn_tunnel_show(struct ctl_context *ctx)
     }
 }
 
+/* Returns the name of the first tunnel, by name, of the IKE SA that tunnel
+ * 't' (with parameters 'p') shares with its siblings: those of the same
+ * gateway to the same peer address with the same identities (see
+ * ovn-vpn-nb(5)); 't''s own name if it shares it with none. */
+static const char *
+vpnctl_ike_group_name(struct ctl_context *ctx,
+                      const struct nbrec_vpn_tunnel *t,
+                      const struct vpn_tunnel_params *p)
+{
+    const char *first = t->name;
+    const struct nbrec_vpn_tunnel *other;
+    NBREC_VPN_TUNNEL_FOR_EACH (other, ctx->idl) {
+        if (other == t || other->gateway != t->gateway
+            || strcmp(other->peer->ip, t->peer->ip)
+            || strcmp(other->name, first) >= 0) {
+            continue;
+        }
+        struct vpn_tunnel_params op;
+        vpn_nb_tunnel_params(other, &op);
+        if (nullable_string_is_equal(vpn_params_local_id(&op),
+                                     vpn_params_local_id(p))
+            && nullable_string_is_equal(vpn_params_peer_id(&op),
+                                        vpn_params_peer_id(p))
+            && swan_conf_is_valid_name(other->name)) {
+            first = other->name;
+        }
+    }
+    return first;
+}
+
 /* vpn-tunnel-log NAME: the tunnel's connection events, oldest first. */
 void
 cmd_vpn_tunnel_log(struct ctl_context *ctx)
@@ -627,7 +657,9 @@ cmd_vpn_tunnel_config(struct ctl_context *ctx)
     if (!strcmp(format, "strongswan")) {
         ds_put_format(s, "# swanctl.conf for tunnel %s (%s view)\n",
                       t->name, peer_view ? "remote device" : "platform");
-        swan_conf_render_swanctl(&p, view, t->name, vpnctl_show_secrets, s);
+        swan_conf_render_swanctl(&p, view, t->name,
+                                 vpnctl_ike_group_name(ctx, t, &p),
+                                 vpnctl_show_secrets, s);
     } else {
         ds_put_format(s, "# ipsec.conf for tunnel %s (%s view)\n",
                       t->name, peer_view ? "remote device" : "platform");

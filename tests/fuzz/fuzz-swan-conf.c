@@ -66,8 +66,8 @@ render(const uint8_t *data, size_t n, struct ds *conf, struct ds *secret)
         swan_conf_render_secret(&fp.p, SWAN_VIEW_PLATFORM, secret);
 
         struct ds swanctl = DS_EMPTY_INITIALIZER;
-        swan_conf_render_swanctl(&fp.p, SWAN_VIEW_PEER, "peer-view", true,
-                                 &swanctl);
+        swan_conf_render_swanctl(&fp.p, SWAN_VIEW_PEER, "peer-view", NULL,
+                                 true, &swanctl);
         ds_destroy(&swanctl);
     }
     free(error);
