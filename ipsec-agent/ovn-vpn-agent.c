@@ -147,7 +147,8 @@ struct agent {
     /* The kernel's counters are read every AGENT_KSTATS_MSEC, the metrics
      * file (--metrics-file) written every AGENT_METRICS_MSEC. */
     long long int next_kstats;
-    uint64_t kstats_seqno;      /* Bumped by each read that changed. */
+    uint64_t kstats_seqno;      /* Bumped by each read that found a
+                                 * change. */
     uint64_t reported_kstats_seqno;
     long long int next_metrics;
     const struct ovsdb_idl *sb_idl;     /* For "metrics/show". */
@@ -1070,8 +1071,11 @@ run_kstats(struct agent *agent)
         if (!gw->kstats) {
             gw->kstats = vpn_kstats_create(gw->netns);
         }
-        vpn_kstats_refresh(gw->kstats);
-        agent->kstats_seqno++;
+        bool changed;
+        vpn_kstats_refresh(gw->kstats, &changed);
+        if (changed) {
+            agent->kstats_seqno++;
+        }
     }
 }
 

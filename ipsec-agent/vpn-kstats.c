@@ -69,9 +69,11 @@ struct vpn_kstats {
     struct nl_sock *xfrm;       /* NULL until opened. */
     struct nl_sock *route;
     struct vpn_kstats_table table;
+    uint32_t digest;            /* Of 'table', as the last refresh left it. */
 };
 
 static bool kstats_parse_cidr(const char *, ovs_be32 *ip, uint8_t *plen);
+static int kstats_refresh__(struct vpn_kstats *);
 
 void
 vpn_kstats_table_init(struct vpn_kstats_table *t)
@@ -205,6 +207,21 @@ vpn_kstats_table_tunnel(const struct vpn_kstats_table *t,
         return false;
     }
 
+    /* Its selectors, as the policies hold them. */
+    struct kstats_policy *sels = xcalloc(n_local + n_peer + 1, sizeof *sels);
+    for (size_t j = 0; j < n_local; j++) {
+        if (!kstats_parse_cidr(local_cidrs[j], &sels[j].src,
+                               &sels[j].src_plen)) {
+            sels[j].src_plen = UINT8_MAX;       /* Matches no policy. */
+        }
+    }
+    for (size_t j = 0; j < n_peer; j++) {
+        struct kstats_policy *sel = &sels[n_local + j];
+        if (!kstats_parse_cidr(peer_cidrs[j], &sel->dst, &sel->dst_plen)) {
+            sel->dst_plen = UINT8_MAX;
+        }
+    }
+
     /* The reqids of its outbound policies. */
     uint32_t *reqids = NULL;
     size_t n_reqids = 0, allocated = 0;
@@ -212,16 +229,11 @@ vpn_kstats_table_tunnel(const struct vpn_kstats_table *t,
         const struct kstats_policy *p = &t->policies[i];
         bool src = false, dst = false;
         for (size_t j = 0; j < n_local && !src; j++) {
-            ovs_be32 a;
-            uint8_t plen;
-            src = (kstats_parse_cidr(local_cidrs[j], &a, &plen)
-                   && a == p->src && plen == p->src_plen);
+            src = sels[j].src == p->src && sels[j].src_plen == p->src_plen;
         }
         for (size_t j = 0; j < n_peer && src && !dst; j++) {
-            ovs_be32 a;
-            uint8_t plen;
-            dst = (kstats_parse_cidr(peer_cidrs[j], &a, &plen)
-                   && a == p->dst && plen == p->dst_plen);
+            const struct kstats_policy *sel = &sels[n_local + j];
+            dst = sel->dst == p->dst && sel->dst_plen == p->dst_plen;
         }
         if (src && dst) {
             bool dup = false;
@@ -257,6 +269,7 @@ vpn_kstats_table_tunnel(const struct vpn_kstats_table *t,
         }
     }
     free(reqids);
+    free(sels);
     if (found) {
         *c = sum;
     }
@@ -399,10 +412,38 @@ kstats_dump(struct vpn_kstats *ks, struct nl_sock *sock, int protocol,
     return error;
 }
 
+/* Returns a digest of what 't' holds, which changes with any counter. */
+static uint32_t
+kstats_table_digest(const struct vpn_kstats_table *t)
+{
+    uint32_t hash = hash_int(hmap_count(&t->sas), t->n_policies);
+    const struct kstats_sa *sa;
+    HMAP_FOR_EACH (sa, node, &t->sas) {
+        /* Summed: independent of the order the kernel dumped them in. */
+        hash += hash_2words(hash_int(sa->reqid, sa->src ^ sa->dst),
+                            hash_uint64(sa->bytes ^ (sa->packets << 40)));
+    }
+    for (size_t i = 0; i < t->n_policies; i++) {
+        hash = hash_int(t->policies[i].reqid, hash);
+    }
+    return hash_bytes(&t->link, sizeof t->link, hash + t->have_link);
+}
+
 /* Reads the namespace's SAs, policies and link counters again.  Returns 0
- * or an errno value (the table is then empty: every counter unknown). */
+ * or an errno value (the table is then empty: every counter unknown), and
+ * stores in '*changed' whether anything differs from the last refresh. */
 int
-vpn_kstats_refresh(struct vpn_kstats *ks)
+vpn_kstats_refresh(struct vpn_kstats *ks, bool *changed)
+{
+    int error = kstats_refresh__(ks);
+    uint32_t digest = kstats_table_digest(&ks->table);
+    *changed = digest != ks->digest;
+    ks->digest = digest;
+    return error;
+}
+
+static int
+kstats_refresh__(struct vpn_kstats *ks)
 {
     COVERAGE_INC(vpn_kstats_refresh);
     vpn_kstats_table_clear(&ks->table);

@@ -77,7 +77,7 @@ bool vpn_kstats_table_tunnel(const struct vpn_kstats_table *,
 /* One gateway namespace. */
 struct vpn_kstats *vpn_kstats_create(const char *netns);
 void vpn_kstats_destroy(struct vpn_kstats *);
-int vpn_kstats_refresh(struct vpn_kstats *);
+int vpn_kstats_refresh(struct vpn_kstats *, bool *changed);
 const struct vpn_kstats_table *vpn_kstats_get(const struct vpn_kstats *);
 
 #endif /* vpn-kstats.h */

@@ -67,6 +67,9 @@ static bool pluto_conns_load_start(struct vpn_pluto *, struct pluto_conn **,
 static bool pluto_load_reap(struct vpn_pluto *, int *status);
 static void pluto_load_release(struct vpn_pluto *);
 static void pluto_forget_post_load(struct vpn_pluto *);
+/* The count that makes a failure show is the one reports stop at. */
+BUILD_ASSERT_DECL(VPN_PLUTO_RETRIES + 1 == VPN_REPORT_MAX_ATTEMPTS);
+
 static void pluto_conn_sub_names(const struct pluto_conn *, struct svec *);
 static void pluto_conn_reset_attempts(struct pluto_conn *);
 static void pluto_conn_delete_ike_sas(struct vpn_pluto *,
@@ -929,7 +932,7 @@ pluto_conn_apply_retry_rule(struct vpn_pluto *pluto, struct pluto_conn *c,
         c->next_initiate = time_msec() + (pub->attempts <= VPN_PLUTO_RETRIES
                                           ? VPN_PLUTO_QUICK_RETRY_MSEC
                                           : VPN_PLUTO_RETRY_MSEC);
-        if (pub->attempts <= VPN_PLUTO_RETRIES + 1) {
+        if (pub->attempts <= VPN_REPORT_MAX_ATTEMPTS) {
             /* The attempts after the failure shows change nothing that
              * the event log or the reports carry, unless they fail
              * otherwise (a change of state or reason, logged below). */

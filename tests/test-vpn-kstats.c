@@ -194,7 +194,8 @@ do_live(const char *netns)
 {
     struct vpn_kstats *ks = vpn_kstats_create(strcmp(netns, "-") ? netns
                                                                : NULL);
-    int error = vpn_kstats_refresh(ks);
+    bool changed;
+    int error = vpn_kstats_refresh(ks, &changed);
     const struct vpn_kstats_table *t = vpn_kstats_get(ks);
     printf("error=%s link=%s packets=%"PRId64"\n",
            error ? ovs_strerror(error) : "none", t->have_link ? "yes" : "no",
