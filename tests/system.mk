@@ -10,7 +10,8 @@ SYSTEM_TESTSUITE_AT = \
 	tests/system-vpn.at \
 	tests/system-strongswan.at \
 	tests/system-ha.at \
-	tests/system-bench.at
+	tests/system-bench.at \
+	tests/system-packages.at
 
 SYSTEM_TESTSUITE = $(srcdir)/tests/system-testsuite
 
@@ -18,6 +19,7 @@ EXTRA_DIST += \
 	$(SYSTEM_TESTSUITE_AT) \
 	$(SYSTEM_TESTSUITE) \
 	tests/bench-system.sh \
+	tests/build-debs.sh \
 	utilities/ovn-vpn-guest
 
 # The system suite includes the sandbox macros.
@@ -40,6 +42,13 @@ check-system: all tests/atconfig tests/atlocal $(SYSTEM_TESTSUITE)
 	    echo "check-system: log in tests/system-testsuite.log," \
 	         "failed tests in $(SYSTEM_RESULTS)/system-testsuite.dir"; \
 	fi; \
+	if test -f '$(SYSTEM_RESULTS)/systemd/system-testsuite.log'; then \
+	    cp '$(SYSTEM_RESULTS)/systemd/system-testsuite.log' \
+	        tests/system-systemd.log; \
+	    echo "check-system: the systemd guest's log in" \
+	         "tests/system-systemd.log, failed tests in" \
+	         "$(SYSTEM_RESULTS)/systemd/system-testsuite.dir"; \
+	fi; \
 	exit $$rc
 
 .PHONY: bench-system
@@ -47,10 +56,23 @@ bench-system: all tests/atconfig tests/atlocal $(SYSTEM_TESTSUITE)
 	$(SHELL) '$(srcdir)/tests/bench-system.sh' '$(abs_builddir)' \
 	    $(BENCH_ARGS)
 
-CLEANFILES += tests/system-testsuite.log
+# "make debs": the Debian packages, built from this tree's distribution
+# tarball as a user builds them (tests/build-debs.sh), in tests/debs, with
+# Debian's ovn-central and ovn-common beside them in tests/debs/ovn.  The
+# packaging test (keyword "systemd") installs them; "make check-system"
+# makes them when it runs that test.
+DEBS_DIR = tests/debs
+.PHONY: debs
+debs:
+	$(MAKE) $(AM_MAKEFLAGS) dist-gzip
+	rc=0; $(SHELL) '$(srcdir)/tests/build-debs.sh' '$(distdir).tar.gz' \
+	    '$(DEBS_DIR)' || rc=$$?; \
+	rm -f '$(distdir).tar.gz'; exit $$rc
+
+CLEANFILES += tests/system-testsuite.log tests/system-systemd.log
 clean-local: clean-system
 .PHONY: clean-system
 clean-system:
-	rm -rf $(SYSTEM_RESULTS) tests/bench-system
+	rm -rf $(SYSTEM_RESULTS) tests/bench-system $(DEBS_DIR)
 	test ! -f '$(SYSTEM_TESTSUITE)' || \
 	    $(SHELL) '$(SYSTEM_TESTSUITE)' -C tests --clean
