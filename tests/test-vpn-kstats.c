@@ -46,18 +46,21 @@
 #include "util.h"
 #include "vpn-metrics.h"
 
+/* Makes in 'msg' (initialized by the caller) the XFRM_MSG_NEWSA message
+ * of an ESP tunnel SA of 'family' (IPv4 addresses 'src' and 'dst', none
+ * for another family) as the kernel dumps it. */
 static void
-add_sa(struct vpn_kstats_table *t, const char *src, const char *dst,
-       uint32_t reqid, uint64_t bytes, uint64_t packets, int family)
+make_sa(struct ofpbuf *msg, const char *src, const char *dst,
+        uint32_t reqid, uint64_t bytes, uint64_t packets, int family)
 {
-    struct ofpbuf msg;
-    ofpbuf_init(&msg, 0);
-    nl_msg_put_nlmsghdr(&msg, sizeof(struct xfrm_usersa_info),
+    nl_msg_put_nlmsghdr(msg, sizeof(struct xfrm_usersa_info),
                         XFRM_MSG_NEWSA, NLM_F_MULTI);
-    struct xfrm_usersa_info *info = ofpbuf_put_zeros(&msg, sizeof *info);
+    struct xfrm_usersa_info *info = ofpbuf_put_zeros(msg, sizeof *info);
     info->family = family;
-    inet_pton(AF_INET, src, &info->saddr.a4);
-    inet_pton(AF_INET, dst, &info->id.daddr.a4);
+    if (family == AF_INET) {
+        inet_pton(AF_INET, src, &info->saddr.a4);
+        inet_pton(AF_INET, dst, &info->id.daddr.a4);
+    }
     info->id.proto = IPPROTO_ESP;
     info->id.spi = htonl(reqid * 16 + packets);
     info->reqid = reqid;
@@ -65,8 +68,18 @@ add_sa(struct vpn_kstats_table *t, const char *src, const char *dst,
     info->curlft.bytes = bytes;
     info->curlft.packets = packets;
     /* What the kernel adds after the header, the keys among them. */
-    nl_msg_put_unspec_zero(&msg, XFRMA_ALG_CRYPT, 68);
-    nl_msg_nlmsghdr(&msg)->nlmsg_len = msg.size;
+    nl_msg_put_unspec_zero(msg, XFRMA_ALG_CRYPT, 68);
+    nl_msg_nlmsghdr(msg)->nlmsg_len = msg->size;
+}
+
+/* Adds to 't' the IPv4 ESP tunnel SA that make_sa() describes. */
+static void
+add_sa(struct vpn_kstats_table *t, const char *src, const char *dst,
+       uint32_t reqid, uint64_t bytes, uint64_t packets)
+{
+    struct ofpbuf msg;
+    ofpbuf_init(&msg, 0);
+    make_sa(&msg, src, dst, reqid, bytes, packets, AF_INET);
     ovs_assert(vpn_kstats_table_add_msg(t, NETLINK_XFRM, &msg));
     ofpbuf_uninit(&msg);
 }
@@ -138,28 +151,23 @@ do_table(void)
     /* t1, rekeyed: old and new SAs, each way. */
     add_policy(&t, "10.1.0.0", 24, "10.2.0.0", 24, XFRM_POLICY_OUT, 1);
     add_policy(&t, "10.2.0.0", 24, "10.1.0.0", 24, XFRM_POLICY_IN, 1);
-    add_sa(&t, "192.0.2.1", "192.0.2.2", 1, 1000, 10, AF_INET);
-    add_sa(&t, "192.0.2.1", "192.0.2.2", 1, 500, 5, AF_INET);
-    add_sa(&t, "192.0.2.2", "192.0.2.1", 1, 3000, 30, AF_INET);
-    add_sa(&t, "192.0.2.2", "192.0.2.1", 1, 100, 1, AF_INET);
+    add_sa(&t, "192.0.2.1", "192.0.2.2", 1, 1000, 10);
+    add_sa(&t, "192.0.2.1", "192.0.2.2", 1, 500, 5);
+    add_sa(&t, "192.0.2.2", "192.0.2.1", 1, 3000, 30);
+    add_sa(&t, "192.0.2.2", "192.0.2.1", 1, 100, 1);
 
     /* t2: two local CIDRs, one reqid each. */
     add_policy(&t, "10.3.1.0", 24, "10.4.0.0", 16, XFRM_POLICY_OUT, 2);
     add_policy(&t, "10.3.2.0", 24, "10.4.0.0", 16, XFRM_POLICY_OUT, 3);
-    add_sa(&t, "192.0.2.1", "192.0.2.3", 2, 64, 1, AF_INET);
-    add_sa(&t, "192.0.2.1", "192.0.2.3", 3, 128, 2, AF_INET);
-    add_sa(&t, "192.0.2.3", "192.0.2.1", 3, 256, 4, AF_INET);
+    add_sa(&t, "192.0.2.1", "192.0.2.3", 2, 64, 1);
+    add_sa(&t, "192.0.2.1", "192.0.2.3", 3, 128, 2);
+    add_sa(&t, "192.0.2.3", "192.0.2.1", 3, 256, 4);
 
     /* Another gateway's SA of reqid 1, and an IPv6 one: not counted. */
-    add_sa(&t, "198.51.100.1", "198.51.100.2", 1, 7777, 77, AF_INET);
+    add_sa(&t, "198.51.100.1", "198.51.100.2", 1, 7777, 77);
     struct ofpbuf msg;
     ofpbuf_init(&msg, 0);
-    nl_msg_put_nlmsghdr(&msg, sizeof(struct xfrm_usersa_info),
-                        XFRM_MSG_NEWSA, NLM_F_MULTI);
-    struct xfrm_usersa_info *info = ofpbuf_put_zeros(&msg, sizeof *info);
-    info->family = AF_INET6;
-    info->reqid = 1;
-    nl_msg_nlmsghdr(&msg)->nlmsg_len = msg.size;
+    make_sa(&msg, NULL, NULL, 1, 8888, 88, AF_INET6);
     printf("IPv6 SA taken: %s\n",
            vpn_kstats_table_add_msg(&t, NETLINK_XFRM, &msg) ? "yes" : "no");
 
