@@ -346,6 +346,18 @@ vpn_nb_check_tunnel(const struct nbrec_vpn_tunnel *t,
         return error;
     }
 
+    /* AH authenticates the outer IP header, addresses included, and every
+     * gateway reaches the Internet through its router's dnat_and_snat,
+     * which rewrites them: an AH tunnel would connect and never carry a
+     * packet. */
+    if (!strcmp(p.ipsec_protocol, "ah")) {
+        vpn_tunnel_cidrs_destroy(&cidrs);
+        return xasprintf("ipsec_protocol: ah cannot cross the NAT between "
+                         "gateway %s and its public address (AH "
+                         "authenticates the outer IP header that NAT "
+                         "rewrites): use esp", t->gateway->name);
+    }
+
     /* Local CIDRs lie inside the VPC. */
     const struct nbrec_logical_router *lr = t->gateway->router;
     struct vpn_cidr *subnets;
