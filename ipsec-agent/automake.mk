@@ -6,6 +6,8 @@
 noinst_LIBRARIES += ipsec-agent/libvpnagent.a
 ipsec_agent_libvpnagent_a_SOURCES = \
 	ipsec-agent/vpn-beat.c \
+	ipsec-agent/vpn-charon.c \
+	ipsec-agent/vpn-charon.h \
 	ipsec-agent/vpn-beat.h \
 	ipsec-agent/vpn-keyring.c \
 	ipsec-agent/vpn-keyring.h \

@@ -71,6 +71,7 @@
 #include "uuid.h"
 #include "vpn-dirs.h"
 #include "vpn-beat.h"
+#include "vpn-charon.h"
 #include "vpn-catalog-row.h"
 #include "vpn-file.h"
 #include "vpn-keyring.h"
@@ -103,6 +104,9 @@ struct agent_gateway {
     char *name;
     char *netns;
     struct vpn_pluto *pluto;    /* NULL until its namespace is ready. */
+    struct vpn_charon *charon;  /* Instead of 'pluto' for a gateway whose
+                                 * tunnels need what only strongswan has
+                                 * (vpn-charon.h). */
     struct vpn_kstats *kstats;  /* The kernel's counters: NULL with
                                  * 'pluto'. */
     bool standby;               /* Kept warm for a failover: plumbed, with
@@ -114,6 +118,56 @@ struct agent_gateway {
                                  * for its interfaces (0: none yet). */
     uint64_t reported_seqno;    /* vpn_pluto_get_seqno() last reported. */
 };
+
+/* A gateway's IKE daemon, whichever drives it. */
+static bool
+gateway_has_driver(const struct agent_gateway *gw)
+{
+    return gw->pluto || gw->charon;
+}
+
+static bool
+gateway_is_running(const struct agent_gateway *gw)
+{
+    return (gw->pluto ? vpn_pluto_is_running(gw->pluto)
+            : gw->charon ? vpn_charon_is_running(gw->charon)
+            : false);
+}
+
+static const char *
+gateway_error(const struct agent_gateway *gw)
+{
+    const char *error = (gw->pluto ? vpn_pluto_get_error(gw->pluto)
+                         : gw->charon ? vpn_charon_get_error(gw->charon)
+                         : NULL);
+    return error ? error : gw->pluto ? "pluto is starting"
+                                     : "charon is starting";
+}
+
+static uint64_t
+gateway_seqno(const struct agent_gateway *gw)
+{
+    return (gw->pluto ? vpn_pluto_get_seqno(gw->pluto)
+            : gw->charon ? vpn_charon_get_seqno(gw->charon)
+            : 0);
+}
+
+static const struct vpn_pluto_tunnel *
+gateway_tunnel(const struct agent_gateway *gw, const char *name)
+{
+    return (gw->pluto ? vpn_pluto_get_tunnel(gw->pluto, name)
+            : gw->charon ? vpn_charon_get_tunnel(gw->charon, name)
+            : NULL);
+}
+
+static bool
+gateway_report_events(const struct agent_gateway *gw, const char *name,
+                      struct ds *ds)
+{
+    return (gw->pluto ? vpn_pluto_report_events(gw->pluto, name, ds)
+            : gw->charon ? vpn_charon_report_events(gw->charon, name, ds)
+            : false);
+}
 
 /* The tunnels of one gateway, for vpn_pluto_set_conns(). */
 struct gateway_tunnels {
@@ -127,7 +181,9 @@ struct agent {
     char *chassis;              /* This chassis's name. */
     struct vpn_plumb *plumb;
     struct shash gateways;      /* Contains "struct agent_gateway"s. */
-    struct vpn_caps caps;
+    struct vpn_caps caps;       /* What this chassis can do, reported. */
+    uint64_t pluto_dh_groups;   /* The DH groups of its libreswan. */
+    bool charon_ok;             /* It has strongswan's charon too. */
     struct vpn_beat *beat;      /* The heartbeat, in its own thread. */
     int heartbeat_interval;     /* Its interval, in ms, as reported. */
     struct vpn_reporter reporter;       /* Where and how it reports. */
@@ -251,6 +307,14 @@ main(int argc, char *argv[])
         VLOG_WARN("could not probe libreswan's algorithms; publishing "
                   "none");
     }
+    agent.pluto_dh_groups = agent.caps.dh_groups;
+    agent.charon_ok = agent.caps.known && vpn_charon_available();
+    if (agent.charon_ok) {
+        /* strongswan runs the gateways whose groups libreswan lacks. */
+        vpn_charon_probe_caps(&agent.caps);
+        VLOG_INFO("strongswan's charon found: DH groups that libreswan "
+                  "lacks are available");
+    }
 
     daemonize_complete();
 
@@ -350,6 +414,8 @@ main(int argc, char *argv[])
             struct agent_gateway *gw = node->data;
             if (gw->pluto) {
                 vpn_pluto_run(gw->pluto);
+            } else if (gw->charon) {
+                vpn_charon_run(gw->charon);
             }
         }
         run_kstats(&agent);
@@ -378,6 +444,8 @@ main(int argc, char *argv[])
             struct agent_gateway *gw = node->data;
             if (gw->pluto) {
                 vpn_pluto_wait(gw->pluto);
+            } else if (gw->charon) {
+                vpn_charon_wait(gw->charon);
             }
         }
         if (shash_count(&agent.gateways)) {
@@ -653,6 +721,39 @@ sb_name_ok(const char *kind, const char *name)
     return false;
 }
 
+/* A gateway's charon directories (vpn-charon.h): its pluto's, with
+ * "-charon" appended. */
+static void
+gateway_charon_dirs(const char *netns, char **rundir, char **statedir)
+{
+    char *prundir, *pstatedir;
+    gateway_dirs(netns, &prundir, &pstatedir);
+    *rundir = xasprintf("%s-charon", prundir);
+    *statedir = xasprintf("%s-charon", pstatedir);
+    free(prundir);
+    free(pstatedir);
+}
+
+/* Returns true if a tunnel of 'gt' needs a DH group, for IKE or PFS, that
+ * this chassis's libreswan lacks. */
+static bool
+tunnels_need_charon(const struct agent *agent,
+                    const struct gateway_tunnels *gt)
+{
+    for (size_t i = 0; gt && i < gt->n; i++) {
+        const struct vpn_tunnel_params *p = &gt->params[i];
+        int groups[] = { p->ike_dh_group, p->ipsec_pfs_group };
+        for (size_t j = 0; j < ARRAY_SIZE(groups); j++) {
+            int g = groups[j];
+            if (g > 0 && g < 64
+                && !(agent->pluto_dh_groups & (UINT64_C(1) << g))) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /* Returns true if 'sbgw' is placed on this chassis and valid. */
 static bool
 gateway_is_ours(const struct agent *agent,
@@ -815,7 +916,47 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
         if (!gw || !gw->seen) {
             continue;
         }
-        if (!gw->pluto && vpn_plumb_ready(agent->plumb, gw->name)) {
+        /* The IKE daemon: strongswan's charon where a tunnel needs a DH
+         * group that libreswan lacks (and this chassis has charon),
+         * libreswan's pluto otherwise.  It can change only with the
+         * tunnels. */
+        bool want_charon = gw->charon != NULL;
+        if (agent->charon_ok
+            && (changed || gw->conns_stale || !gateway_has_driver(gw))) {
+            if (!collected) {
+                collect_tunnels(agent, sb, &by_gateway);
+                collected = true;
+            }
+            want_charon = !gw->standby && tunnels_need_charon(
+                agent, shash_find_data(&by_gateway, sbgw->name));
+        }
+        if (want_charon && gw->pluto) {
+            VLOG_INFO("gateway %s: a tunnel needs a DH group that only "
+                      "strongswan has: stopping pluto", gw->name);
+            char *rundir = xstrdup(vpn_pluto_get_rundir(gw->pluto));
+            vpn_pluto_destroy(gw->pluto, true);
+            gw->pluto = NULL;
+            gw->listen_ip = 0;
+            vpn_pluto_stopping_flush(rundir);
+            free(rundir);
+        } else if (!want_charon && gw->charon) {
+            VLOG_INFO("gateway %s: libreswan can run its tunnels: "
+                      "stopping charon", gw->name);
+            vpn_charon_destroy(gw->charon);
+            gw->charon = NULL;
+        }
+        if (want_charon && !gw->charon
+            && vpn_plumb_ready(agent->plumb, gw->name)) {
+            char *rundir, *statedir;
+            gateway_charon_dirs(gw->netns, &rundir, &statedir);
+            gw->charon = vpn_charon_create(gw->name, gw->netns, rundir,
+                                           statedir);
+            gw->conns_stale = true;
+            free(rundir);
+            free(statedir);
+        }
+        if (!want_charon && !gw->pluto
+            && vpn_plumb_ready(agent->plumb, gw->name)) {
             char *rundir, *statedir;
             gateway_dirs(gw->netns, &rundir, &statedir);
             const struct agent_gateway *other = find_pluto_owner(agent,
@@ -835,7 +976,7 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
             free(rundir);
             free(statedir);
         }
-        if (!gw->pluto) {
+        if (!gateway_has_driver(gw)) {
             continue;
         }
 
@@ -848,7 +989,7 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
             gw->conns_stale = true;
             continue;
         }
-        if (gw->listen_ip != plumbed_ip) {
+        if (gw->pluto && gw->listen_ip != plumbed_ip) {
             /* A pluto this agent started listened at its start; one it
              * adopted may have run while the address changed. */
             if (gw->listen_ip || vpn_pluto_is_adopted(gw->pluto)) {
@@ -872,9 +1013,15 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
                                             : shash_find_data(&by_gateway,
                                                               sbgw->name));
         /* Not yet if pluto is still loading a batch of conns. */
-        gw->conns_stale = !vpn_pluto_set_conns(gw->pluto,
-                                               gt ? gt->params : NULL,
-                                               gt ? gt->n : 0);
+        if (gw->pluto) {
+            gw->conns_stale = !vpn_pluto_set_conns(gw->pluto,
+                                                   gt ? gt->params : NULL,
+                                                   gt ? gt->n : 0);
+        } else {
+            gw->conns_stale = !vpn_charon_set_conns(gw->charon,
+                                                    gt ? gt->params : NULL,
+                                                    gt ? gt->n : 0);
+        }
     }
     free_tunnels(&by_gateway);
 
@@ -883,7 +1030,8 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
     bool applied = true;
     SHASH_FOR_EACH (node, &agent->gateways) {
         const struct agent_gateway *gw = node->data;
-        applied = applied && (gw->standby || (gw->pluto && !gw->conns_stale));
+        applied = applied && (gw->standby || (gateway_has_driver(gw)
+                                              && !gw->conns_stale));
     }
     if (applied && cfg != agent->applied_cfg) {
         agent->applied_cfg = cfg;
@@ -959,6 +1107,10 @@ sweep_stale_plutos(struct agent *agent)
         sset_add(&keep, rundir);
         free(rundir);
         free(statedir);
+        gateway_charon_dirs(gw->netns, &rundir, &statedir);
+        sset_add(&keep, rundir);
+        free(rundir);
+        free(statedir);
     }
 
     DIR *dir = opendir(run_dir);
@@ -993,6 +1145,7 @@ sweep_stale_plutos(struct agent *agent)
                 free(cmdline_path);
             }
             free(pidfile);
+            vpn_charon_kill_stale(rundir);
             /* The directories hold only files this agent wrote. */
             const char *dirs[] = { rundir, statedir };
             for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
@@ -1017,6 +1170,7 @@ free_gateway(struct agent *agent, struct agent_gateway *gw, bool stop)
 {
     shash_delete(&agent->gateways, gw->node);
     vpn_pluto_destroy(gw->pluto, stop);
+    vpn_charon_destroy(gw->charon);
     vpn_kstats_destroy(gw->kstats);
     free(gw->name);
     free(gw->netns);
@@ -1063,7 +1217,7 @@ run_kstats(struct agent *agent)
     struct shash_node *node;
     SHASH_FOR_EACH (node, &agent->gateways) {
         struct agent_gateway *gw = node->data;
-        if (!gw->pluto || gw->standby) {
+        if ((!gw->pluto && !gw->charon) || gw->standby) {
             vpn_kstats_destroy(gw->kstats);
             gw->kstats = NULL;
             continue;
@@ -1093,22 +1247,20 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
         struct agent_gateway *gw = shash_find_data(&agent->gateways,
                                                    sbgw->name);
         const char *error = vpn_plumb_error(agent->plumb, sbgw->name);
-        if (!error && gw && gw->pluto && !vpn_pluto_is_running(gw->pluto)) {
-            error = vpn_pluto_get_error(gw->pluto);
-            if (!error) {
-                error = "pluto is starting";
-            }
+        if (!error && gw && gateway_has_driver(gw)
+            && !gateway_is_running(gw)) {
+            error = gateway_error(gw);
         }
         struct ds s = DS_EMPTY_INITIALIZER;
-        bool ready = gw && gw->pluto && vpn_pluto_is_running(gw->pluto)
+        bool ready = gw && gateway_is_running(gw)
                      && vpn_plumb_ready(agent->plumb, sbgw->name);
         vpn_report_gateway_format(ready ? "running" : "error",
                                   ready ? "" : error ? error : "plumbing",
                                   &s);
         smap_add_nocopy(want, xasprintf(VPN_REPORT_GATEWAY_PREFIX"%s",
                                         sbgw->name), ds_steal_cstr(&s));
-        if (tunnels && gw && gw->pluto) {
-            gw->reported_seqno = vpn_pluto_get_seqno(gw->pluto);
+        if (tunnels && gw && gateway_has_driver(gw)) {
+            gw->reported_seqno = gateway_seqno(gw);
         }
     }
 
@@ -1122,8 +1274,7 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
             const struct agent_gateway *gw
                 = shash_find_data(&agent->gateways, sbgw->name);
             const struct vpn_pluto_tunnel *pt
-                = gw && gw->pluto ? vpn_pluto_get_tunnel(gw->pluto, t->name)
-                                  : NULL;
+                = gw ? gateway_tunnel(gw, t->name) : NULL;
             struct vpn_kcounters kc;
             tunnel_counters(gw, sbgw, t, pt, &kc);
             struct vpn_tunnel_report r = {
@@ -1152,7 +1303,7 @@ build_reports(struct agent *agent, const struct ovsdb_idl *sb,
                                 xasprintf(VPN_REPORT_ATTEMPTS_PREFIX"%s",
                                           t->name), ds_steal_cstr(&value));
             }
-            if (pt && vpn_pluto_report_events(gw->pluto, t->name, &value)) {
+            if (pt && gateway_report_events(gw, t->name, &value)) {
                 smap_add_nocopy(want, xasprintf(VPN_REPORT_EVENTS_PREFIX"%s",
                                                 t->name),
                                 ds_steal_cstr(&value));
@@ -1183,8 +1334,8 @@ sync_reports(struct agent *agent, const struct ovsdb_idl *sb,
     struct shash_node *gw_node;
     SHASH_FOR_EACH (gw_node, &agent->gateways) {
         const struct agent_gateway *gw = gw_node->data;
-        if (gw->pluto
-            && vpn_pluto_get_seqno(gw->pluto) != gw->reported_seqno) {
+        if (gateway_has_driver(gw)
+            && gateway_seqno(gw) != gw->reported_seqno) {
             tunnels = true;
         }
     }
@@ -1263,6 +1414,10 @@ agent_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
                 ds_put_format(&s, ", %"PRIuSIZE" whack commands pending",
                               n_pending);
             }
+        } else if (gw->charon) {
+            ds_put_format(&s, ", charon %ld (%u starts)",
+                          (long int) vpn_charon_get_pid(gw->charon),
+                          vpn_charon_get_n_starts(gw->charon));
         }
         if (error) {
             ds_put_format(&s, ", error: %s", error);
@@ -1286,6 +1441,9 @@ agent_tunnel_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
         if (gw->pluto) {
             ds_put_format(&s, "gateway %s:\n", gw->name);
             vpn_pluto_format_status(gw->pluto, &s);
+        } else if (gw->charon) {
+            ds_put_format(&s, "gateway %s:\n", gw->name);
+            vpn_charon_format_status(gw->charon, &s);
         }
     }
     free(nodes);
@@ -1302,7 +1460,9 @@ agent_tunnel_log(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct shash_node *node;
     SHASH_FOR_EACH (node, &agent->gateways) {
         const struct agent_gateway *gw = node->data;
-        if (gw->pluto && vpn_pluto_format_log(gw->pluto, argv[1], &s)) {
+        if ((gw->pluto && vpn_pluto_format_log(gw->pluto, argv[1], &s))
+            || (gw->charon
+                && vpn_charon_format_log(gw->charon, argv[1], &s))) {
             unixctl_command_reply(conn, ds_cstr(&s));
             ds_destroy(&s);
             return;
@@ -1370,7 +1530,7 @@ format_metrics(const struct agent *agent, const struct ovsdb_idl *sb,
             "vpc", smap_get_def(&sbgw->external_ids, "vpc", ""),
         };
         size_t n = ARRAY_SIZE(labels) / 2;
-        bool up = (gw && gw->pluto && vpn_pluto_is_running(gw->pluto)
+        bool up = (gw && gateway_is_running(gw)
                    && vpn_plumb_ready(agent->plumb, sbgw->name));
         vpn_metrics_add(&m, "ovn_vpn_gateway_up", "gauge",
                         "1 if the gateway runs on this chassis.",
@@ -1403,8 +1563,7 @@ format_metrics(const struct agent *agent, const struct ovsdb_idl *sb,
         const struct agent_gateway *gw = shash_find_data(&agent->gateways,
                                                          sbgw->name);
         const struct vpn_pluto_tunnel *pt
-            = gw && gw->pluto ? vpn_pluto_get_tunnel(gw->pluto, t->name)
-                              : NULL;
+            = gw ? gateway_tunnel(gw, t->name) : NULL;
         const char *labels[] = {
             "chassis", agent->chassis,
             "gateway", sbgw->name,

@@ -75,7 +75,6 @@ static void assert_renderable(const struct vpn_tunnel_params *,
 static bool is_ikev1(const struct vpn_tunnel_params *);
 static bool is_aggressive(const struct vpn_tunnel_params *);
 static bool is_ah(const struct vpn_tunnel_params *);
-static bool starts(const struct vpn_tunnel_params *, enum swan_conf_view);
 static const char *peer_side_id(const struct vpn_tunnel_params *);
 static void view_ids(const struct vpn_tunnel_params *, enum swan_conf_view,
                      const char **own, const char **other);
@@ -366,7 +365,8 @@ swan_conf_render_swanctl(const struct vpn_tunnel_params *p,
     if (is_ikev1(p)) {
         ds_put_format(ds, "        dpd_timeout = %ds\n", p->dpd_timeout);
     }
-    ds_put_format(ds, "        keyingtries = %d\n", SWAN_KEYINGTRIES);
+    ds_put_format(ds, "        keyingtries = %d\n",
+                  platform ? SWAN_PLATFORM_KEYINGTRIES : SWAN_KEYINGTRIES);
     ds_put_cstr(ds, "        local {\n");
     ds_put_cstr(ds, "            auth = psk\n");
     if (own_id) {
@@ -726,18 +726,6 @@ is_ah(const struct vpn_tunnel_params *p)
 {
     return !strcmp(p->ipsec_protocol, "ah");
 }
-
-/* Returns true if the 'view' side initiates the tunnel: the peer always
- * does, the platform unless it is response-only or cannot know where the
- * peer is. */
-static bool
-starts(const struct vpn_tunnel_params *p, enum swan_conf_view view)
-{
-    return (view == SWAN_VIEW_PEER
-            || (strcmp(p->initiator, "response-only")
-                && !vpn_params_peer_is_any(p)));
-}
-
 /* Returns the peer's IKE id, or NULL if it is unknown (a peer at any
  * address without a configured id). */
 static const char *
@@ -848,8 +836,10 @@ put_swanctl_child(struct ds *ds, const struct vpn_tunnel_params *p,
     ds_put_format(ds, "                dpd_action = %s\n",
                   vpn_catalog_find(vpn_catalog_dpd_actions,
                                    p->dpd_action)->strongswan);
+    /* As with libreswan, the platform's agent initiates the tunnel
+     * itself (see SWAN_PLATFORM_KEYINGTRIES). */
     ds_put_format(ds, "                start_action = %s\n",
-                  starts(p, view) ? "start" : "none");
+                  view == SWAN_VIEW_PEER ? "start" : "none");
     ds_put_cstr(ds, "            }\n");
 }
 

@@ -38,6 +38,7 @@
 #include "timeval.h"
 #include "util.h"
 #include "uuid.h"
+#include "vpn-catalog.h"
 #include "vpn-chassis.h"
 #include "vpn-nb.h"
 #include "vpn-params.h"
@@ -331,6 +332,48 @@ tr_reported_generation(const struct vpn_translator *tr, const char *chassis,
     return generation;
 }
 
+/* Adds to 'status', for each DH group that RFC 8247 calls weak, a key
+ * "dh_group_N_chassis" that lists the live candidate chassis of 'gw' that
+ * can do group N (at most TR_DH_CHASSIS_MAX of them, then "..."), empty if
+ * none can: "ovn-vpnctl" names them when a tunnel asks for such a group,
+ * and refuses a group that no candidate can do.  A chassis whose agent
+ * published nothing is left out. */
+#define TR_DH_CHASSIS_MAX 8
+static void
+tr_gateway_dh_status(const struct vpn_translator *tr,
+                     const struct nbrec_vpn_gateway *gw, struct smap *status)
+{
+    struct sset alive = SSET_INITIALIZER(&alive);
+    vpn_chassis_alive_names(&tr->chassis, &alive);
+    const char **names = sset_sort(&alive);
+    for (size_t i = 0; i < vpn_catalog_n_dh_groups; i++) {
+        const struct vpn_catalog_dh *dh = &vpn_catalog_dh_groups[i];
+        if (!dh->weak) {
+            continue;
+        }
+        struct ds s = DS_EMPTY_INITIALIZER;
+        size_t n = 0;
+        for (size_t j = 0; j < sset_count(&alive); j++) {
+            const struct vpn_caps *caps = vpn_chassis_caps(&tr->chassis,
+                                                           names[j]);
+            if (!caps || !caps->known
+                || !(caps->dh_groups & (UINT64_C(1) << dh->group))
+                || !tr_is_candidate(tr, gw, names[j])) {
+                continue;
+            }
+            if (n++ == TR_DH_CHASSIS_MAX) {
+                ds_put_cstr(&s, ",...");
+                break;
+            }
+            ds_put_format(&s, "%s%s", n > 1 ? "," : "", names[j]);
+        }
+        smap_add_nocopy(status, xasprintf("dh_group_%d_chassis", dh->group),
+                        ds_steal_cstr(&s));
+    }
+    free(names);
+    sset_destroy(&alive);
+}
+
 /* Fills 'status' with a gateway's status. */
 void
 tr_gateway_status(const struct vpn_translator *tr,
@@ -343,6 +386,7 @@ tr_gateway_status(const struct vpn_translator *tr,
         smap_add(status, "reason", g->error);
         return;
     }
+    tr_gateway_dh_status(tr, gw, status);
     char ip_s[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &g->internal_ip, ip_s, sizeof ip_s);
     char *lsp = tr_lsp_name(&g->uuid);

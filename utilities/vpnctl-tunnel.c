@@ -135,24 +135,48 @@ vpnctl_set_cidrs(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
     return true;
 }
 
-/* Warns on stderr, once per tunnel and setting however often the
- * transaction is tried, that 'dh', chosen for 'column' of tunnel 'name', is
- * weak.  The choice stands: a peer may insist on it. */
-static void
-vpnctl_warn_weak(const char *name, const char *column,
-                 const struct vpn_catalog_dh *dh)
+/* 'dh', chosen for 'column' of tunnel 't', is weak (RFC 8247).  If the
+ * translator says that no candidate chassis of the tunnel's gateway can
+ * do it (its status "dh_group_N_chassis" is empty), reports that and
+ * returns false.  Otherwise warns on stderr, once per tunnel and setting
+ * however often the transaction is tried, naming the chassis that can do
+ * it, and returns true: the choice stands, since a peer may insist on
+ * it. */
+static bool
+vpnctl_check_weak(struct ctl_context *ctx, const struct nbrec_vpn_tunnel *t,
+                  const char *column, const struct vpn_catalog_dh *dh)
 {
+    const struct nbrec_vpn_gateway *gw = t->gateway;
+    char *key = xasprintf("dh_group_%d_chassis", dh->group);
+    const char *chassis = gw ? smap_get(&gw->status, key) : NULL;
+    free(key);
+    if (chassis && !chassis[0]) {
+        return vpnctl_report(ctx, t->name, xasprintf(
+            "%s: DH group %d (%s): no candidate chassis of gateway %s can "
+            "do it (their libreswan lacks it and they have no strongswan; "
+            "RFC 8247 calls it weak)", column, dh->group, dh->libreswan,
+            gw->name));
+    }
+
     static struct sset warned = SSET_INITIALIZER(&warned);
-    char *key = xasprintf("%s %s", name, column);
+    key = xasprintf("%s %s", t->name, column);
     if (sset_add(&warned, key)) {
         struct ds s = DS_EMPTY_INITIALIZER;
-        vpn_put_printable(&s, name, strlen(name));
+        vpn_put_printable(&s, t->name, strlen(t->name));
         fprintf(stderr, "ovn-vpnctl: warning: %s: %s: DH group %d (%s) is "
-                "weak; RFC 8247 advises against it\n", ds_cstr(&s), column,
+                "weak; RFC 8247 advises against it; ", ds_cstr(&s), column,
                 dh->group, dh->libreswan);
+        ds_clear(&s);
+        if (chassis) {
+            vpn_put_printable(&s, chassis, strlen(chassis));
+            fprintf(stderr, "chassis that can do it: %s\n", ds_cstr(&s));
+        } else {
+            fprintf(stderr, "which chassis can do it is not known yet\n");
+        }
         ds_destroy(&s);
     }
     free(key);
+    return true;
 }
 
 /* Applies to 't' each option of the catalog's settings in 'group' ("IKE",
@@ -182,8 +206,8 @@ vpnctl_apply_settings(struct ctl_context *ctx,
         const struct vpn_catalog_dh *dh
             = (s->kind == VPN_SETTING_DH || s->kind == VPN_SETTING_PFS
                ? vpn_catalog_find_dh(number) : NULL);
-        if (dh && dh->weak) {
-            vpnctl_warn_weak(t->name, s->column, dh);
+        if (dh && dh->weak && !vpnctl_check_weak(ctx, t, s->column, dh)) {
+            return false;
         }
         vpn_catalog_write_setting(&t->header_, s, arg, number);
     }
