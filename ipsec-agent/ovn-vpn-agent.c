@@ -182,6 +182,7 @@ struct agent {
     struct vpn_plumb *plumb;
     struct shash gateways;      /* Contains "struct agent_gateway"s. */
     struct vpn_caps caps;       /* What this chassis can do, reported. */
+    bool pluto_ok;              /* It has libreswan. */
     uint64_t pluto_dh_groups;   /* The DH groups of its libreswan. */
     bool charon_ok;             /* It has strongswan's charon too. */
     struct vpn_beat *beat;      /* The heartbeat, in its own thread. */
@@ -307,13 +308,16 @@ main(int argc, char *argv[])
         VLOG_WARN("could not probe libreswan's algorithms; publishing "
                   "none");
     }
+    agent.pluto_ok = agent.caps.known;
     agent.pluto_dh_groups = agent.caps.dh_groups;
-    agent.charon_ok = agent.caps.known && vpn_charon_available();
+    agent.charon_ok = vpn_charon_available();
     if (agent.charon_ok) {
-        /* strongswan runs the gateways whose groups libreswan lacks. */
+        /* strongswan runs the gateways whose groups libreswan lacks, or
+         * every gateway on a chassis that has no libreswan. */
         vpn_charon_probe_caps(&agent.caps);
-        VLOG_INFO("strongswan's charon found: DH groups that libreswan "
-                  "lacks are available");
+        VLOG_INFO("strongswan's charon found: it runs %s",
+                  agent.pluto_ok ? "the gateways whose DH groups libreswan "
+                  "lacks" : "every gateway (no libreswan)");
     }
 
     daemonize_complete();
@@ -927,8 +931,9 @@ sync_gateways(struct agent *agent, const struct ovsdb_idl *sb,
                 collect_tunnels(agent, sb, &by_gateway);
                 collected = true;
             }
-            want_charon = !gw->standby && tunnels_need_charon(
-                agent, shash_find_data(&by_gateway, sbgw->name));
+            want_charon = !agent->pluto_ok || (!gw->standby
+                                               && tunnels_need_charon(
+                agent, shash_find_data(&by_gateway, sbgw->name)));
         }
         if (want_charon && gw->pluto) {
             VLOG_INFO("gateway %s: a tunnel needs a DH group that only "

@@ -38,6 +38,7 @@
 #include "openvswitch/vlog.h"
 #include "process.h"
 #include "simap.h"
+#include "sset.h"
 #include "svec.h"
 #include "timeval.h"
 #include "util.h"
@@ -127,14 +128,26 @@ vpn_charon_available(void)
             && !access(VPN_CHARON_SWANCTL, X_OK));
 }
 
-/* Adds to 'caps' the DH groups that strongswan 5.9 has and Debian 12's
- * libreswan lacks: charon's openssl plugin does every group of the
- * catalog. */
+/* Adds to 'caps' what strongswan 5.9 does: every DH group of the catalog
+ * (charon's openssl plugin has them all, 1, 2 and 24 included, which
+ * Debian 12's libreswan lacks), and, on a chassis without libreswan
+ * ('caps' not known yet), every algorithm of the catalog. */
 void
 vpn_charon_probe_caps(struct vpn_caps *caps)
 {
     for (size_t i = 0; i < vpn_catalog_n_dh_groups; i++) {
         caps->dh_groups |= UINT64_C(1) << vpn_catalog_dh_groups[i].group;
+    }
+    if (!caps->known) {
+        caps->known = true;
+        for (const struct vpn_catalog_value *v = vpn_catalog_encryptions;
+             v->name; v++) {
+            sset_add(caps->encryption, v->name);
+        }
+        for (const struct vpn_catalog_value *v = vpn_catalog_integrities;
+             v->name; v++) {
+            sset_add(caps->integrity, v->name);
+        }
     }
 }
 
