@@ -288,7 +288,9 @@ vpn_charon_kill_stale(const char *rundir)
     for (int i = 0; i < 50 && !kill(pid, 0); i++) {
         xnanosleep(100 * 1000 * 1000);
     }
-    kill(pid, SIGKILL);
+    if (!kill(pid, 0)) {
+        kill(pid, SIGKILL);
+    }
 }
 
 /* Starts charon in the gateway's namespace. */
@@ -350,6 +352,7 @@ charon_start(struct vpn_charon *charon)
     }
     charon->n_starts++;
     charon->started = time_msec();
+    charon->next_poll = charon->started + 100;
     charon->ready = false;
     charon->load = true;
     VLOG_INFO("gateway %s: charon started, pid %ld", charon->name,
@@ -736,6 +739,7 @@ charon_job_done(struct vpn_charon *charon, int status)
             charon_set_error(charon, NULL);
             VLOG_INFO("gateway %s: charon answers", charon->name);
         }
+        charon->next_poll = time_msec() + (ok ? 0 : 200);
         break;
 
     case CHARON_JOB_LOAD: {
@@ -837,7 +841,7 @@ vpn_charon_run(struct vpn_charon *charon)
         return;
     }
     if (!charon->ready) {
-        if (now - charon->started >= 100) {
+        if (now >= charon->next_poll) {
             char *argv[] = { VPN_CHARON_SWANCTL, "--stats", "--uri",
                              charon->uri, NULL };
             charon_start_simple(charon, CHARON_JOB_STATS, argv);
@@ -922,7 +926,7 @@ vpn_charon_wait(struct vpn_charon *charon)
     if (vpn_exec_job_is_running(&charon->job)) {
         vpn_exec_job_wait(&charon->job);
     } else if (!charon->ready) {
-        poll_timer_wait_until(charon->started + 100);
+        poll_timer_wait_until(charon->next_poll);
     } else if (charon->load) {
         poll_immediate_wake();
     } else {
