@@ -37,7 +37,6 @@
 #include "openvswitch/util.h"
 #include "openvswitch/vlog.h"
 #include "process.h"
-#include "simap.h"
 #include "sset.h"
 #include "svec.h"
 #include "timeval.h"
@@ -79,8 +78,9 @@ struct charon_tunnel {
     char *conn;                 /* "c<id>". */
     char *text;                 /* Its swanctl.conf text, key included. */
     bool initiates;             /* Not response-only, peer known. */
-    size_t n_local, n_peer;     /* Its CIDRs on each side. */
-    size_t n_children;          /* Child SAs expected. */
+    struct svec children;       /* Its Child SAs' names, as rendered. */
+    bool ike_up;                /* Its IKE SA is established... */
+    struct sset up_children;    /* ...with these Child SAs installed. */
     bool loaded;                /* charon has its current text. */
     bool terminate;             /* Its SAs must go before it connects. */
     long long int next_try;     /* When to initiate it again. */
@@ -210,6 +210,8 @@ static void
 charon_tunnel_free(struct charon_tunnel *t)
 {
     vpn_exec_job_destroy(&t->initiate);
+    svec_destroy(&t->children);
+    sset_destroy(&t->up_children);
     free(t->name);
     free(t->conn);
     free(t->text);
@@ -405,6 +407,8 @@ charon_died(struct vpn_charon *charon, const char *why)
         vpn_exec_job_init(&t->initiate);
         t->loaded = false;
         t->pub.loaded = false;
+        t->ike_up = false;
+        sset_clear(&t->up_children);
         t->next_try = 0;
         if (t->pub.state == SWAN_CONN_CONNECTED) {
             charon_set_state(charon, t, SWAN_CONN_CONNECTING,
@@ -448,6 +452,27 @@ charon_set_state(struct vpn_charon *charon, struct charon_tunnel *t,
     t->pub.since = time_wall_msec();
     charon_push_event(t, true, detail);
     charon->seqno++;
+}
+
+/* Stores in 'names' the names of the Child SAs of tunnel 'p' rendered as
+ * connection 'conn' (see swan_conf_render_swanctl()). */
+static void
+charon_child_names(const struct vpn_tunnel_params *p, const char *conn,
+                   struct svec *names)
+{
+    svec_clear(names);
+    if (p->n_local_cidrs == 1 && p->n_peer_cidrs == 1) {
+        svec_add(names, conn);
+        return;
+    }
+    for (size_t l = 0; l < p->n_local_cidrs; l++) {
+        for (size_t r = 0; r < p->n_peer_cidrs; r++) {
+            svec_add_nocopy(names, xasprintf(
+                "%s-%"PRIuSIZE"x%"PRIuSIZE, conn,
+                p->n_local_cidrs > 1 ? l + 1 : 0,
+                p->n_peer_cidrs > 1 ? r + 1 : 0));
+        }
+    }
 }
 
 /* Renders tunnel 'p' as connection 'conn', key included. */
@@ -505,6 +530,8 @@ vpn_charon_set_conns(struct vpn_charon *charon,
             t->id = charon->next_id++;
             t->conn = xasprintf("c%u", t->id);
             vpn_exec_job_init(&t->initiate);
+            svec_init(&t->children);
+            sset_init(&t->up_children);
             shash_add(&charon->tunnels, t->name, t);
             charon->seqno++;
         }
@@ -518,11 +545,11 @@ vpn_charon_set_conns(struct vpn_charon *charon,
             free(t->text);
             t->text = text;
             t->loaded = false;
+            t->ike_up = false;
+            sset_clear(&t->up_children);
             t->initiates = (strcmp(p->initiator, "response-only")
                             && !vpn_params_peer_is_any(p));
-            t->n_local = p->n_local_cidrs;
-            t->n_peer = p->n_peer_cidrs;
-            t->n_children = p->n_local_cidrs * p->n_peer_cidrs;
+            charon_child_names(p, t->conn, &t->children);
             t->next_try = 0;
             t->pub.attempts = 0;
             t->pub.last_reason = SWAN_REASON_NONE;
@@ -580,39 +607,6 @@ charon_start_simple(struct vpn_charon *charon, enum charon_job kind,
     }
 }
 
-/* Classifies a failed "swanctl --initiate" from what charon logged for it
- * (swanctl prints the log of the initiation). */
-static void
-charon_classify(const char *out, enum swan_conn_state *state,
-                enum swan_reason *reason, const char **detail)
-{
-    bool ike_up = (strstr(out, "IKE_SA") && strstr(out, "established"))
-                  || strstr(out, "CHILD_SA");
-    if (strstr(out, "AUTHENTICATION_FAILED")
-        || (strstr(out, "authentication of") && strstr(out, "failed"))) {
-        *state = SWAN_CONN_PHASE1_FAILED;
-        *reason = SWAN_REASON_AUTH_FAILED;
-        *detail = "authentication failed (pre-shared key or ids)";
-    } else if (strstr(out, "NO_PROPOSAL_CHOSEN")) {
-        *state = ike_up ? SWAN_CONN_PHASE2_FAILED : SWAN_CONN_PHASE1_FAILED;
-        *reason = SWAN_REASON_NO_PROPOSAL_CHOSEN;
-        *detail = ike_up ? "IPsec proposal refused by the peer"
-                         : "IKE proposal refused by the peer";
-    } else if (strstr(out, "TS_UNACCEPTABLE")) {
-        *state = SWAN_CONN_PHASE2_FAILED;
-        *reason = SWAN_REASON_TS_UNACCEPTABLE;
-        *detail = "traffic selectors refused by the peer";
-    } else if (strstr(out, "retransmit")) {
-        *state = ike_up ? SWAN_CONN_PHASE2_FAILED : SWAN_CONN_PHASE1_FAILED;
-        *reason = SWAN_REASON_PEER_NOT_RESPONDING;
-        *detail = "peer not responding";
-    } else {
-        *state = ike_up ? SWAN_CONN_PHASE2_FAILED : SWAN_CONN_PHASE1_FAILED;
-        *reason = SWAN_REASON_NEGOTIATION_FAILED;
-        *detail = "negotiation failed";
-    }
-}
-
 /* One attempt of tunnel 't' ended, with 'status' from waitpid(). */
 static void
 charon_initiated(struct vpn_charon *charon, struct charon_tunnel *t,
@@ -629,10 +623,10 @@ charon_initiated(struct vpn_charon *charon, struct charon_tunnel *t,
         return;
     }
 
-    enum swan_conn_state state;
     enum swan_reason reason;
     const char *detail;
-    charon_classify(out, &state, &reason, &detail);
+    enum swan_conn_state state = swan_status_swanctl_classify(out, &reason,
+                                                              &detail);
     t->pub.attempts++;
     t->pub.last_state = state;
     t->pub.last_reason = reason;
@@ -650,58 +644,33 @@ charon_initiated(struct vpn_charon *charon, struct charon_tunnel *t,
     }
 }
 
-/* Parses "swanctl --list-sas --raw": one line per IKE SA, "list-sa event
- * {cN {... state=ESTABLISHED ... child-sas {... {... state=INSTALLED
- * ...}}}}".  Returns in 'up' the connections whose IKE SA is established,
- * each with the number of its installed Child SAs. */
-static void
-charon_parse_sas(const char *out, struct simap *up)
-{
-    const char *line = out;
-    while (line && *line) {
-        const char *end = strchr(line, '\n');
-        size_t len = end ? end - line : strlen(line);
-        char *l = xmemdup0(line, len);
-        const char *p = strstr(l, "event {");
-        if (p) {
-            p += strlen("event {");
-            size_t n = strcspn(p, " {");
-            char *conn = xmemdup0(p, n);
-            const char *children = strstr(p, "child-sas {");
-            const char *ike_state = strstr(p, " state=");
-            bool established = (ike_state && (!children
-                                              || ike_state < children)
-                                && !strncmp(ike_state + 7, "ESTABLISHED",
-                                            11));
-            if (established) {
-                size_t installed = 0;
-                for (const char *c = children; c;
-                     c = strstr(c + 1, "state=INSTALLED")) {
-                    installed += c != children;
-                }
-                unsigned int prev = simap_get(up, conn);
-                simap_put(up, conn, MAX(prev, installed + 1));
-            }
-            free(conn);
-        }
-        free(l);
-        line = end ? end + 1 : NULL;
-    }
-}
-
+/* Applies a "swanctl --list-sas --raw" output: a tunnel is connected once
+ * its IKE SA is established and every one of its Child SAs installed. */
 static void
 charon_polled(struct vpn_charon *charon, const char *out)
 {
-    struct simap up = SIMAP_INITIALIZER(&up);
-    charon_parse_sas(out, &up);
+    struct sset ikes = SSET_INITIALIZER(&ikes);
+    struct sset children = SSET_INITIALIZER(&children);
+    swan_status_swanctl_sas(out, &ikes, &children);
+
     struct shash_node *node;
     SHASH_FOR_EACH (node, &charon->tunnels) {
         struct charon_tunnel *t = node->data;
-        unsigned int v = simap_get(&up, t->conn);
-        bool connected = v && v - 1 >= t->n_children;
+        t->ike_up = sset_contains(&ikes, t->conn);
+        sset_clear(&t->up_children);
+        size_t i;
+        const char *child;
+        SVEC_FOR_EACH (i, child, &t->children) {
+            if (t->ike_up && sset_contains(&children, child)) {
+                sset_add(&t->up_children, child);
+            }
+        }
+        bool connected = (t->ike_up
+                          && sset_count(&t->up_children) == t->children.n);
         if (connected && t->pub.state != SWAN_CONN_CONNECTED) {
             t->pub.attempts = 0;
             t->pub.last_reason = SWAN_REASON_NONE;
+            t->pub.last_detail[0] = '\0';
             charon_set_state(charon, t, SWAN_CONN_CONNECTED,
                              SWAN_REASON_NONE, "");
         } else if (!connected && t->pub.state == SWAN_CONN_CONNECTED
@@ -711,7 +680,8 @@ charon_polled(struct vpn_charon *charon, const char *out)
             t->next_try = 0;
         }
     }
-    simap_destroy(&up);
+    sset_destroy(&ikes);
+    sset_destroy(&children);
 }
 
 static bool
@@ -876,9 +846,9 @@ vpn_charon_run(struct vpn_charon *charon)
             && t->pub.state != SWAN_CONN_CONNECTED
             && !vpn_exec_job_is_running(&t->initiate)
             && now >= t->next_try) {
-            /* Each Child SA of the connection, in turn (the first one
-             * makes the IKE SA), named as the renderer names them; the
-             * names are the driver's, never the tenant's. */
+            /* Each Child SA of the connection that is not installed, in
+             * turn (the first one makes the IKE SA if there is none);
+             * the names are the driver's, never the tenant's. */
             struct svec args = SVEC_EMPTY_INITIALIZER;
             svec_add(&args, "sh");
             svec_add(&args, "-c");
@@ -888,17 +858,19 @@ vpn_charon_run(struct vpn_charon *charon)
             svec_add(&args, "sh");
             svec_add(&args, VPN_CHARON_SWANCTL);
             svec_add(&args, charon->uri);
-            if (t->n_local == 1 && t->n_peer == 1) {
-                svec_add(&args, t->conn);
-            } else {
-                for (size_t l = 0; l < t->n_local; l++) {
-                    for (size_t r = 0; r < t->n_peer; r++) {
-                        svec_add_nocopy(&args, xasprintf(
-                            "%s-%"PRIuSIZE"x%"PRIuSIZE, t->conn,
-                            t->n_local > 1 ? l + 1 : 0,
-                            t->n_peer > 1 ? r + 1 : 0));
-                    }
+            size_t n_fixed = args.n;
+            size_t k;
+            const char *child;
+            SVEC_FOR_EACH (k, child, &t->children) {
+                if (!t->ike_up || !sset_contains(&t->up_children, child)) {
+                    svec_add(&args, child);
                 }
+            }
+            if (args.n == n_fixed) {
+                /* All there: the next poll tells. */
+                svec_destroy(&args);
+                charon->next_poll = 0;
+                continue;
             }
             svec_terminate(&args);
             int error = vpn_exec_job_start(&t->initiate, args.names,

@@ -1116,3 +1116,97 @@ parse_log_message(const char *msg, struct swan_status_event *ev)
     }
     return false;
 }
+
+/* strongswan. */
+
+enum swan_conn_state
+swan_status_swanctl_classify(const char *out, enum swan_reason *reason,
+                             const char **detail)
+{
+    bool ike_up = (strstr(out, " established between ")
+                   || (strstr(out, "CREATE_CHILD_SA")
+                       && !strstr(out, "IKE_SA_INIT")));
+    enum swan_conn_state phase = (ike_up ? SWAN_CONN_PHASE2_FAILED
+                                  : SWAN_CONN_PHASE1_FAILED);
+    if (strstr(out, "AUTHENTICATION_FAILED")
+        || strstr(out, "with pre-shared key failed")) {
+        *reason = SWAN_REASON_AUTH_FAILED;
+        *detail = "authentication failed (pre-shared key or ids)";
+        return SWAN_CONN_PHASE1_FAILED;
+    } else if (strstr(out, "NO_PROPOSAL_CHOSEN")) {
+        *reason = SWAN_REASON_NO_PROPOSAL_CHOSEN;
+        *detail = (ike_up ? "the peer accepted no IPsec proposal"
+                   : "the peer accepted no IKE proposal");
+    } else if (strstr(out, "TS_UNACCEPTABLE")) {
+        *reason = SWAN_REASON_TS_UNACCEPTABLE;
+        *detail = "the peer accepted no traffic selector";
+    } else if (strstr(out, "retransmits")
+               || strstr(out, "peer not responding")) {
+        *reason = SWAN_REASON_PEER_NOT_RESPONDING;
+        *detail = "the peer did not respond";
+    } else {
+        *reason = SWAN_REASON_NEGOTIATION_FAILED;
+        *detail = "negotiation failed";
+    }
+    return phase;
+}
+
+/* Returns the value of "KEY=" in the 'len' bytes at 's', as a new string,
+ * or NULL.  Values in swanctl's raw output hold no space. */
+static char *
+swanctl_value(const char *s, size_t len, const char *key)
+{
+    size_t key_len = strlen(key);
+    for (size_t i = 0; i + key_len < len; i++) {
+        if ((i == 0 || s[i - 1] == ' ' || s[i - 1] == '{')
+            && !strncmp(&s[i], key, key_len) && s[i + key_len] == '=') {
+            const char *v = &s[i + key_len + 1];
+            return xmemdup0(v, strcspn(v, " }"));
+        }
+    }
+    return NULL;
+}
+
+void
+swan_status_swanctl_sas(const char *out, struct sset *ikes,
+                        struct sset *children)
+{
+    static const char prefix[] = "list-sa event {";
+    const char *line = out;
+    while (line && *line) {
+        const char *end = strchr(line, '\n');
+        char *l = xmemdup0(line, end ? end - line : strlen(line));
+        line = end ? end + 1 : NULL;
+        if (strncmp(l, prefix, sizeof prefix - 1)) {
+            free(l);
+            continue;
+        }
+
+        const char *ike = l + sizeof prefix - 1;
+        char *cs = strstr(ike, "child-sas {");
+        if (cs) {
+            *cs++ = '\0';      /* The IKE SA's own values end here. */
+        }
+        char *state = swanctl_value(ike, strlen(ike), "state");
+        if (state && !strcmp(state, "ESTABLISHED")) {
+            sset_add_and_free(ikes, xmemdup0(ike, strcspn(ike, " {")));
+
+            /* Each Child SA: "UNIQUE {name=CHILD ... state=S ...}". */
+            for (char *c = cs ? strstr(cs, "{name=") : NULL; c;
+                 c = strstr(c, "{name=")) {
+                c++;
+                size_t n = strcspn(c, "}");
+                char *name = swanctl_value(c, n, "name");
+                char *cstate = swanctl_value(c, n, "state");
+                if (name && cstate && !strcmp(cstate, "INSTALLED")) {
+                    sset_add(children, name);
+                }
+                free(name);
+                free(cstate);
+                c += n;
+            }
+        }
+        free(state);
+        free(l);
+    }
+}

@@ -17,11 +17,12 @@
 #ifndef VPN_SWAN_STATUS_H
 #define VPN_SWAN_STATUS_H 1
 
-/* What libreswan 4.10's pluto says about the tunnels it runs.
+/* What libreswan 4.10's pluto (and strongswan 5.9's charon, at the end)
+ * says about the tunnels it runs.
  *
  * The module is pure: it turns text that ovn-vpn-agent collected from one
  * pluto into structures, and knows nothing of processes, files or
- * databases.  It has three parts.
+ * databases.  It has three parts for libreswan, and one for strongswan.
  *
  * Names.  A tunnel NAME is the libreswan conn "NAME" or, when it has
  * several local or peer CIDRs (leftsubnets=/rightsubnets=), the conns
@@ -259,5 +260,27 @@ void swan_status_log_forget(struct swan_status_log *, const char *tunnel);
 enum swan_conn_state swan_status_classify(
     const struct swan_status_tunnel *, size_t n_expected_children,
     const struct swan_status_event *last_failure, enum swan_reason *);
+
+/* strongswan 5.9's charon, driven with swanctl (ipsec-agent/vpn-charon.h).
+ *
+ * swan_status_swanctl_sas() reads "swanctl --list-sas --raw": one line per
+ * IKE SA, "list-sa event {NAME {... state=ESTABLISHED ... child-sas
+ * {UNIQUE {name=CHILD ... state=INSTALLED ...} ...}}}", and adds to
+ * 'ikes' the names of the established IKE SAs and to 'children' the names
+ * of the installed Child SAs under them.
+ *
+ * swan_status_swanctl_classify() tells why one "swanctl --initiate" that
+ * failed did: swanctl prints charon's log of the initiation, whose lines
+ * name the notify the peer sent ("received AUTHENTICATION_FAILED notify
+ * error", "received NO_PROPOSAL_CHOSEN notify", "received TS_UNACCEPTABLE
+ * notify", "giving up after N retransmits").  The failure is in phase 2 if
+ * an IKE SA was established ("IKE_SA NAME[N] established between") or
+ * already there (only a CREATE_CHILD_SA was sent), in phase 1 otherwise.
+ * Returns the state and stores the reason and a detail for humans. */
+enum swan_conn_state swan_status_swanctl_classify(const char *out,
+                                                  enum swan_reason *,
+                                                  const char **detail);
+void swan_status_swanctl_sas(const char *out, struct sset *ikes,
+                             struct sset *children);
 
 #endif /* vpn-swan-status.h */

@@ -33,7 +33,13 @@
  *                     tunnel count and the time per parse.
  *   base CONN...      Prints the base name of each CONN.
  *   strings           Prints every state and reason string, checking that
- *                     each one parses back. */
+ *                     each one parses back.
+ *   swanctl-classify FILE...
+ *                     Prints "FILE: STATE REASON" for each output of a
+ *                     failed "swanctl --initiate" (strongswan).
+ *   swanctl-sas FILE  Prints "ike NAME" for each established IKE SA of a
+ *                     "swanctl --list-sas --raw" output, then "child NAME"
+ *                     for each installed Child SA, sorted. */
 
 #include <config.h>
 
@@ -331,6 +337,42 @@ do_bench(int argc, char *argv[])
 }
 
 static void
+do_swanctl_classify(int argc, char *argv[])
+{
+    for (int i = 0; i < argc; i++) {
+        char *text = read_file(argv[i]);
+        enum swan_reason reason;
+        const char *detail;
+        enum swan_conn_state state = swan_status_swanctl_classify(
+            text, &reason, &detail);
+        printf("%s: %s %s\n", argv[i], swan_status_state_to_string(state),
+               swan_status_reason_to_string(reason));
+        free(text);
+    }
+}
+
+static void
+do_swanctl_sas(const char *file)
+{
+    char *text = read_file(file);
+    struct sset ikes = SSET_INITIALIZER(&ikes);
+    struct sset children = SSET_INITIALIZER(&children);
+    swan_status_swanctl_sas(text, &ikes, &children);
+    const char *name;
+    SSET_FOR_EACH (name, &ikes) {
+        printf("ike %s\n", name);
+    }
+    const char **sorted = sset_sort(&children);
+    for (size_t i = 0; i < sset_count(&children); i++) {
+        printf("child %s\n", sorted[i]);
+    }
+    free(sorted);
+    sset_destroy(&ikes);
+    sset_destroy(&children);
+    free(text);
+}
+
+static void
 do_base(int argc, char *argv[])
 {
     for (int i = 0; i < argc; i++) {
@@ -389,6 +431,10 @@ main(int argc, char *argv[])
         do_base(argc - 2, argv + 2);
     } else if (!strcmp(cmd, "strings") && argc == 2) {
         do_strings();
+    } else if (!strcmp(cmd, "swanctl-classify")) {
+        do_swanctl_classify(argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "swanctl-sas") && argc == 3) {
+        do_swanctl_sas(argv[2]);
     } else {
         usage();
     }
