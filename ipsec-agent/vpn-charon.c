@@ -86,8 +86,7 @@ struct charon_tunnel {
     long long int next_try;     /* When to initiate it again. */
     struct vpn_exec_job initiate;       /* Its "swanctl --initiate". */
 
-    struct vpn_pluto_event events[VPN_PLUTO_N_EVENTS];
-    size_t n_events, next_event;
+    struct vpn_pluto_events events;
 };
 
 struct vpn_charon {
@@ -421,14 +420,12 @@ static void
 charon_push_event(struct charon_tunnel *t, bool state_change,
                   const char *text)
 {
-    struct vpn_pluto_event *e = &t->events[t->next_event];
+    struct vpn_pluto_event *e = vpn_pluto_events_add(&t->events);
     e->when = time_wall_msec();
     e->state_change = state_change;
     e->state = t->pub.state;
     e->reason = t->pub.reason;
     ovs_strlcpy(e->text, text, sizeof e->text);
-    t->next_event = (t->next_event + 1) % VPN_PLUTO_N_EVENTS;
-    t->n_events = MIN(t->n_events + 1, VPN_PLUTO_N_EVENTS);
 }
 
 static void
@@ -968,21 +965,7 @@ vpn_charon_report_events(const struct vpn_charon *charon, const char *name,
                          struct ds *ds)
 {
     const struct charon_tunnel *t = shash_find_data(&charon->tunnels, name);
-    if (!t || !t->n_events) {
-        return false;
-    }
-    size_t n = MIN(t->n_events, VPN_REPORT_MAX_EVENTS);
-    size_t first = (t->next_event + VPN_PLUTO_N_EVENTS - n)
-                   % VPN_PLUTO_N_EVENTS;
-    for (size_t i = 0; i < n; i++) {
-        const struct vpn_pluto_event *e
-            = &t->events[(first + i) % VPN_PLUTO_N_EVENTS];
-        vpn_report_event_format(
-            e->when,
-            e->state_change ? swan_status_state_to_string(e->state) : "--",
-            swan_status_reason_to_string(e->reason), e->text, ds);
-    }
-    return true;
+    return t && vpn_pluto_events_report(&t->events, ds);
 }
 
 bool
@@ -993,24 +976,7 @@ vpn_charon_format_log(const struct vpn_charon *charon, const char *name,
     if (!t) {
         return false;
     }
-    size_t first = (t->next_event + VPN_PLUTO_N_EVENTS - t->n_events)
-                   % VPN_PLUTO_N_EVENTS;
-    for (size_t i = 0; i < t->n_events; i++) {
-        const struct vpn_pluto_event *e
-            = &t->events[(first + i) % VPN_PLUTO_N_EVENTS];
-        ds_put_strftime_msec(ds, "%Y-%m-%d %H:%M:%S.###", e->when, true);
-        if (e->state_change) {
-            ds_put_format(ds, " %s (%s)",
-                          swan_status_state_to_string(e->state),
-                          swan_status_reason_to_string(e->reason));
-            if (e->text[0]) {
-                ds_put_format(ds, ": %s", e->text);
-            }
-        } else {
-            ds_put_format(ds, " -- %s", e->text);
-        }
-        ds_put_char(ds, '\n');
-    }
+    vpn_pluto_events_format_log(&t->events, ds);
     return true;
 }
 

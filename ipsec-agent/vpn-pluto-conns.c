@@ -227,7 +227,7 @@ pluto_conn_set_params(struct pluto_conn *c, const struct vpn_tunnel_params *p_)
         if (c->instance && p.instance) {
             /* Another tunnel under the same name: none of the last one's
              * history is its own. */
-            c->n_events = c->next_event = 0;
+            c->events.n = c->events.next = 0;
             pluto_conn_reset_attempts(c);
         }
         c->instance = p.instance;
@@ -243,7 +243,7 @@ pluto_conn_set_params(struct pluto_conn *c, const struct vpn_tunnel_params *p_)
 static void
 pluto_conn_load(struct vpn_pluto *pluto, struct pluto_conn *c)
 {
-    bool replacing = c->n_events > 0;
+    bool replacing = c->events.n > 0;
     char *new_path = pluto_conn_file(pluto, c->name, ".conf.new");
     if (!vpn_file_write(new_path, c->text, 0600)) {
         pluto_set_error(pluto, "cannot write %s (%s)", new_path,
@@ -476,7 +476,7 @@ pluto_conns_load_finish(struct vpn_pluto *pluto)
 
     for (size_t i = 0; i < n; i++) {
         struct pluto_conn *c = cs[i];
-        bool replacing = c->n_events > 0;
+        bool replacing = c->events.n > 0;
 
         pluto_replace_string(&c->applied_text, c->text);
         pluto_replace_string(&c->applied_secret, c->secret);
@@ -997,7 +997,7 @@ void
 pluto_conn_event(struct pluto_conn *c, bool state_change,
                  const char *format, ...)
 {
-    struct vpn_pluto_event *e = &c->events[c->next_event];
+    struct vpn_pluto_event *e = vpn_pluto_events_add(&c->events);
     va_list args;
 
     e->when = time_wall_msec();
@@ -1007,9 +1007,6 @@ pluto_conn_event(struct pluto_conn *c, bool state_change,
     va_start(args, format);
     vsnprintf(e->text, sizeof e->text, format, args);
     va_end(args);
-
-    c->next_event = (c->next_event + 1) % VPN_PLUTO_N_EVENTS;
-    c->n_events = MIN(c->n_events + 1, VPN_PLUTO_N_EVENTS);
 }
 
 static char *

@@ -146,10 +146,7 @@ struct pluto_conn {
     bool attempt_open;
     unsigned long long counted_seqno;
 
-    /* Events, a ring. */
-    struct vpn_pluto_event events[VPN_PLUTO_N_EVENTS];
-    size_t n_events;                    /* Valid events. */
-    size_t next_event;                  /* Where the next one goes. */
+    struct vpn_pluto_events events;
 };
 
 struct vpn_pluto {

@@ -117,3 +117,64 @@ pluto_remove_tree_cb(const char *path, const struct stat *st OVS_UNUSED,
     }
     return 0;
 }
+
+/* Events. */
+
+/* Returns the slot for a new event in 'ring', which the caller fills: the
+ * oldest one once the ring is full. */
+struct vpn_pluto_event *
+vpn_pluto_events_add(struct vpn_pluto_events *ring)
+{
+    struct vpn_pluto_event *e = &ring->events[ring->next];
+    ring->next = (ring->next + 1) % VPN_PLUTO_N_EVENTS;
+    ring->n = MIN(ring->n + 1, VPN_PLUTO_N_EVENTS);
+    return e;
+}
+
+/* Returns the 'i'th of the last 'n' events of 'ring', oldest first. */
+static const struct vpn_pluto_event *
+events_nth(const struct vpn_pluto_events *ring, size_t n, size_t i)
+{
+    return &ring->events[(ring->next + VPN_PLUTO_N_EVENTS - n + i)
+                         % VPN_PLUTO_N_EVENTS];
+}
+
+/* Appends to 'ds' the events of 'ring', oldest first, one a line: "TIME
+ * STATE (REASON): DETAIL" for a change of state or reason, "TIME -- WHAT"
+ * for what the driver did, with TIME in UTC. */
+void
+vpn_pluto_events_format_log(const struct vpn_pluto_events *ring,
+                            struct ds *ds)
+{
+    for (size_t i = 0; i < ring->n; i++) {
+        const struct vpn_pluto_event *e = events_nth(ring, ring->n, i);
+        ds_put_strftime_msec(ds, "%Y-%m-%d %H:%M:%S.###", e->when, true);
+        if (e->state_change) {
+            ds_put_format(ds, " %s (%s)",
+                          swan_status_state_to_string(e->state),
+                          swan_status_reason_to_string(e->reason));
+            if (e->text[0]) {
+                ds_put_format(ds, ": %s", e->text);
+            }
+        } else {
+            ds_put_format(ds, " -- %s", e->text);
+        }
+        ds_put_char(ds, '\n');
+    }
+}
+
+/* Appends to 'ds' the last VPN_REPORT_MAX_EVENTS events of 'ring', in the
+ * report's format (see vpn-report.h).  Returns false if it has none. */
+bool
+vpn_pluto_events_report(const struct vpn_pluto_events *ring, struct ds *ds)
+{
+    size_t n = MIN(ring->n, VPN_REPORT_MAX_EVENTS);
+    for (size_t i = 0; i < n; i++) {
+        const struct vpn_pluto_event *e = events_nth(ring, n, i);
+        vpn_report_event_format(
+            e->when,
+            e->state_change ? swan_status_state_to_string(e->state) : "--",
+            swan_status_reason_to_string(e->reason), e->text, ds);
+    }
+    return n > 0;
+}

@@ -639,24 +639,7 @@ vpn_pluto_format_log(const struct vpn_pluto *pluto, const char *name,
         return false;
     }
 
-    size_t first = (c->next_event + VPN_PLUTO_N_EVENTS - c->n_events)
-                   % VPN_PLUTO_N_EVENTS;
-    for (size_t i = 0; i < c->n_events; i++) {
-        const struct vpn_pluto_event *e
-            = &c->events[(first + i) % VPN_PLUTO_N_EVENTS];
-        ds_put_strftime_msec(ds, "%Y-%m-%d %H:%M:%S.###", e->when, true);
-        if (e->state_change) {
-            ds_put_format(ds, " %s (%s)",
-                          swan_status_state_to_string(e->state),
-                          swan_status_reason_to_string(e->reason));
-            if (e->text[0]) {
-                ds_put_format(ds, ": %s", e->text);
-            }
-        } else {
-            ds_put_format(ds, " -- %s", e->text);
-        }
-        ds_put_char(ds, '\n');
-    }
+    vpn_pluto_events_format_log(&c->events, ds);
     return true;
 }
 
@@ -668,22 +651,7 @@ vpn_pluto_report_events(const struct vpn_pluto *pluto, const char *name,
                         struct ds *ds)
 {
     const struct pluto_conn *c = shash_find_data(&pluto->conns, name);
-    if (!c || !c->wanted || !c->n_events) {
-        return false;
-    }
-
-    size_t n = MIN(c->n_events, VPN_REPORT_MAX_EVENTS);
-    size_t first = (c->next_event + VPN_PLUTO_N_EVENTS - n)
-                   % VPN_PLUTO_N_EVENTS;
-    for (size_t i = 0; i < n; i++) {
-        const struct vpn_pluto_event *e
-            = &c->events[(first + i) % VPN_PLUTO_N_EVENTS];
-        vpn_report_event_format(
-            e->when,
-            e->state_change ? swan_status_state_to_string(e->state) : "--",
-            swan_status_reason_to_string(e->reason), e->text, ds);
-    }
-    return true;
+    return c && c->wanted && vpn_pluto_events_report(&c->events, ds);
 }
 
 /* Appends to 'ds' a description of 'pluto' and its tunnels, for humans:

@@ -152,6 +152,20 @@ struct vpn_pluto_event {
     char text[SWAN_STATUS_DETAIL_SIZE];     /* Detail, "" if none. */
 };
 
+/* A tunnel's last VPN_PLUTO_N_EVENTS events, a ring (the oldest is
+ * overwritten first).  Both drivers, this one and strongswan's
+ * (vpn-charon.h), keep one per tunnel. */
+struct vpn_pluto_events {
+    struct vpn_pluto_event events[VPN_PLUTO_N_EVENTS];
+    size_t n;                       /* Valid events. */
+    size_t next;                    /* Where the next one goes. */
+};
+
+struct vpn_pluto_event *vpn_pluto_events_add(struct vpn_pluto_events *);
+void vpn_pluto_events_format_log(const struct vpn_pluto_events *,
+                                 struct ds *);
+bool vpn_pluto_events_report(const struct vpn_pluto_events *, struct ds *);
+
 /* What the driver knows about one tunnel. */
 struct vpn_pluto_tunnel {
     const char *name;
