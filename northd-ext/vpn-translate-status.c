@@ -35,6 +35,7 @@
 #include "packets.h"
 #include "smap.h"
 #include "sset.h"
+#include "svec.h"
 #include "timeval.h"
 #include "util.h"
 #include "uuid.h"
@@ -343,35 +344,48 @@ static void
 tr_gateway_dh_status(const struct vpn_translator *tr,
                      const struct nbrec_vpn_gateway *gw, struct smap *status)
 {
+    const struct vpn_catalog_dh *weak[8];
+    struct svec can[ARRAY_SIZE(weak)];
+    size_t n_weak = 0;
+    for (size_t i = 0; i < vpn_catalog_n_dh_groups; i++) {
+        if (vpn_catalog_dh_groups[i].weak && n_weak < ARRAY_SIZE(weak)) {
+            svec_init(&can[n_weak]);
+            weak[n_weak++] = &vpn_catalog_dh_groups[i];
+        }
+    }
+
+    /* One pass over the live chassis for every group. */
     struct sset alive = SSET_INITIALIZER(&alive);
     vpn_chassis_alive_names(&tr->chassis, &alive);
-    const char **names = sset_sort(&alive);
-    for (size_t i = 0; i < vpn_catalog_n_dh_groups; i++) {
-        const struct vpn_catalog_dh *dh = &vpn_catalog_dh_groups[i];
-        if (!dh->weak) {
+    const char *name;
+    SSET_FOR_EACH (name, &alive) {
+        const struct vpn_caps *caps = vpn_chassis_caps(&tr->chassis, name);
+        if (!caps || !caps->known || !tr_is_candidate(tr, gw, name)) {
             continue;
         }
-        struct ds s = DS_EMPTY_INITIALIZER;
-        size_t n = 0;
-        for (size_t j = 0; j < sset_count(&alive); j++) {
-            const struct vpn_caps *caps = vpn_chassis_caps(&tr->chassis,
-                                                           names[j]);
-            if (!caps || !caps->known
-                || !(caps->dh_groups & (UINT64_C(1) << dh->group))
-                || !tr_is_candidate(tr, gw, names[j])) {
-                continue;
+        for (size_t i = 0; i < n_weak; i++) {
+            if (caps->dh_groups & (UINT64_C(1) << weak[i]->group)) {
+                svec_add(&can[i], name);
             }
-            if (n++ == TR_DH_CHASSIS_MAX) {
+        }
+    }
+    sset_destroy(&alive);
+
+    for (size_t i = 0; i < n_weak; i++) {
+        svec_sort(&can[i]);
+        struct ds s = DS_EMPTY_INITIALIZER;
+        for (size_t j = 0; j < can[i].n; j++) {
+            if (j == TR_DH_CHASSIS_MAX) {
                 ds_put_cstr(&s, ",...");
                 break;
             }
-            ds_put_format(&s, "%s%s", n > 1 ? "," : "", names[j]);
+            ds_put_format(&s, "%s%s", j ? "," : "", can[i].names[j]);
         }
-        smap_add_nocopy(status, xasprintf("dh_group_%d_chassis", dh->group),
+        smap_add_nocopy(status, xasprintf("dh_group_%d_chassis",
+                                          weak[i]->group),
                         ds_steal_cstr(&s));
+        svec_destroy(&can[i]);
     }
-    free(names);
-    sset_destroy(&alive);
 }
 
 /* Fills 'status' with a gateway's status. */
