@@ -820,17 +820,26 @@ vpn_charon_run(struct vpn_charon *charon)
         return;
     }
 
-    /* A changed tunnel's SAs go first, then the new configuration. */
+    /* A changed tunnel's SAs go first (once its attempt in progress has
+     * ended), then the new configuration. */
+    bool terminating = false;
     SHASH_FOR_EACH (node, &charon->tunnels) {
         struct charon_tunnel *t = node->data;
-        if (t->terminate && !vpn_exec_job_is_running(&t->initiate)) {
-            t->terminate = false;
-            char *argv[] = { VPN_CHARON_SWANCTL, "--terminate", "--ike",
-                             t->conn, "--force", "--timeout", "2",
-                             "--uri", charon->uri, NULL };
-            charon_start_simple(charon, CHARON_JOB_TERMINATE, argv);
-            return;
+        if (!t->terminate) {
+            continue;
+        } else if (vpn_exec_job_is_running(&t->initiate)) {
+            terminating = true;
+            continue;
         }
+        t->terminate = false;
+        char *argv[] = { VPN_CHARON_SWANCTL, "--terminate", "--ike",
+                         t->conn, "--force", "--timeout", "2",
+                         "--uri", charon->uri, NULL };
+        charon_start_simple(charon, CHARON_JOB_TERMINATE, argv);
+        return;
+    }
+    if (terminating) {
+        return;
     }
     if (charon->load) {
         charon_start_load(charon);
