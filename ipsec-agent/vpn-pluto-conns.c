@@ -72,8 +72,6 @@ BUILD_ASSERT_DECL(VPN_PLUTO_RETRIES + 1 == VPN_REPORT_MAX_ATTEMPTS);
 
 static void pluto_conn_sub_names(const struct pluto_conn *, struct svec *);
 static void pluto_conn_reset_attempts(struct pluto_conn *);
-static void pluto_conn_delete_ike_sas(struct vpn_pluto *,
-                                      const struct pluto_conn *);
 static void pluto_conn_apply_retry_rule(struct vpn_pluto *,
                                         struct pluto_conn *,
                                         const struct swan_status_event *,
@@ -167,6 +165,7 @@ pluto_conn_destroy(struct vpn_pluto *pluto, struct pluto_conn *c)
         free(c->check_error);
         free(c->text);
         free(c->secret);
+        free(c->peer_ip);
         free(c->applied_text);
         free(c->applied_secret);
         free(c->add_error);
@@ -208,6 +207,8 @@ pluto_conn_set_params(struct pluto_conn *c, const struct vpn_tunnel_params *p_)
     }
     free(c->check_error);
     c->check_error = NULL;
+    free(c->peer_ip);
+    c->peer_ip = nullable_xstrdup(p.peer_ip);
 
     struct ds ds = DS_EMPTY_INITIALIZER;
     swan_conf_render_conn(&p, p.name, SWAN_VIEW_PLATFORM, &ds);
@@ -663,7 +664,7 @@ pluto_conn_unload(struct vpn_pluto *pluto, struct pluto_conn *c,
  * Child SA request in flight on a sibling's IKE SA is what pluto 4.10
  * crashed on when its conn was deleted: the IKE SA kept a pointer to the
  * freed Child SA). */
-static void
+void
 pluto_conn_delete_ike_sas(struct vpn_pluto *pluto, const struct pluto_conn *c)
 {
     const struct swan_status_tunnel *t = swan_status_find(&pluto->status,

@@ -129,6 +129,7 @@ pluto_poll_finish(struct vpn_pluto *pluto, int status)
     swan_status_clear(&pluto->status);
     swan_status_parse(&pluto->status, out);
     sset_clear(&pluto->deleted_ike);
+    pluto->status_log_offset = pluto->poll_start_log_offset;
 
     struct shash_node *node;
     SHASH_FOR_EACH (node, &pluto->conns) {

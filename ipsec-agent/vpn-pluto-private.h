@@ -124,6 +124,7 @@ struct pluto_conn {
     char *text;                         /* conn section. */
     char *secret;                       /* ipsec.secrets line. */
     size_t n_local, n_peer;             /* Subnets on each side. */
+    char *peer_ip;                      /* NULL if 'check_error'. */
     bool initiates;                     /* Not response-only, peer known. */
     int64_t instance;                   /* See struct vpn_tunnel_params. */
 
@@ -222,6 +223,15 @@ struct vpn_pluto {
     bool log_pending;           /* More to read right away. */
     long long int next_poll;
     long long int last_poll;    /* time_msec() of the last poll. */
+
+    /* How fresh 'status' is: 'log_offset' when the poll in progress
+     * started, and when the poll that gave 'status' did (-1: none).  A
+     * status whose poll started at the current 'log_offset' knows every
+     * SA that pluto has made (it logs each one).  Deletions of conns wait
+     * for such a status, until 'unload_wait_until' at most. */
+    off_t poll_start_log_offset;
+    off_t status_log_offset;
+    long long int unload_wait_until;    /* 0: not waiting. */
     long long int next_alive_check;     /* For a pluto we did not start. */
     uint64_t seqno;
 };
@@ -235,6 +245,7 @@ bool pluto_start(struct vpn_pluto *);
 void pluto_schedule_restart(struct vpn_pluto *);
 void pluto_check_started(struct vpn_pluto *);
 bool pluto_is_alive(struct vpn_pluto *, char **why);
+void pluto_conn_delete_ike_sas(struct vpn_pluto *, const struct pluto_conn *);
 void pluto_died(struct vpn_pluto *, const char *why);
 void pluto_kill(struct vpn_pluto *);
 void pluto_stop(struct vpn_pluto *);

@@ -149,6 +149,8 @@ vpn_pluto_create(const char *name, const char *netns, const char *rundir,
     swan_status_log_init(&pluto->log);
     pluto->log_fd = -1;
     pluto->log_wd = -1;
+    pluto->poll_start_log_offset = -1;
+    pluto->status_log_offset = -1;
     vpn_exec_job_init(&pluto->load);
     vpn_exec_job_init(&pluto->poll);
     ovs_list_init(&pluto->cmds);
@@ -342,6 +344,7 @@ vpn_pluto_run(struct vpn_pluto *pluto)
             }
         } else if (now >= pluto->next_poll) {
             pluto->last_poll = now;
+            pluto->poll_start_log_offset = pluto->log_offset;
             pluto->poll_news = false;
             pluto->polled_child_ups = pluto->log.n_child_ups;
             pluto_poll_start(pluto);
@@ -397,12 +400,61 @@ vpn_pluto_wait(struct vpn_pluto *pluto)
         if (pluto->log_pending) {
             poll_immediate_wake();
         }
+        if (pluto->unload_wait_until) {
+            poll_timer_wait_until(pluto->unload_wait_until);
+        }
         pluto_log_notify_wait(pluto);
         break;
 
     default:
         OVS_NOT_REACHED();
     }
+}
+
+/* Longest wait for a fresh status before conns are deleted (see
+ * vpn_pluto_set_conns()). */
+#define UNLOAD_WAIT_MSEC 3000
+
+/* Returns true if vpn_pluto_set_conns() is about to delete conn 'c' from
+ * pluto: it is no longer wanted, or its text or key changed. */
+static bool
+pluto_conn_unload_pending(const struct pluto_conn *c)
+{
+    return (c->applied_text
+            && (!c->wanted
+                || !pluto_nullable_streq(c->applied_text, c->text)
+                || !pluto_nullable_streq(c->applied_secret, c->secret)));
+}
+
+/* Returns true if pluto has another conn to the peer address of 'c' (a
+ * sibling, whose IKE SA 'c''s Child SAs may use). */
+static bool
+pluto_conn_has_sibling(const struct vpn_pluto *pluto,
+                       const struct pluto_conn *c)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &pluto->conns) {
+        const struct pluto_conn *other = node->data;
+        if (other != c && other->applied_text && other->peer_ip
+            && c->peer_ip && !strcmp(other->peer_ip, c->peer_ip)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns true if a conn with a sibling is about to be deleted. */
+static bool
+pluto_unloads_pending(const struct vpn_pluto *pluto)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &pluto->conns) {
+        const struct pluto_conn *c = node->data;
+        if (pluto_conn_unload_pending(c) && pluto_conn_has_sibling(pluto, c)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Makes the n tunnels in 'params' the complete set that 'pluto' runs.
@@ -454,6 +506,36 @@ vpn_pluto_set_conns(struct vpn_pluto *pluto,
     }
 
     bool running = pluto->state == PLUTO_RUNNING;
+
+    /* Conns to delete: first every IKE SA that they use, then the conns
+     * (below).  Debian's pluto 4.10 crashed when a conn went while a Child
+     * SA of it was being negotiated on a sibling's IKE SA, so where a conn
+     * to delete has a sibling, the IKE SAs come from a status that knows
+     * every SA pluto has made (one made since the last poll, by the last
+     * reload's initiation, was missed): until one is there, or for
+     * UNLOAD_WAIT_MSEC at most, nothing is deleted and this returns
+     * false. */
+    if (running && pluto_unloads_pending(pluto)) {
+        long long int now = time_msec();
+        bool fresh = (!vpn_exec_job_is_running(&pluto->poll)
+                      && pluto->status_log_offset == pluto->log_offset);
+        if (!pluto->unload_wait_until) {
+            pluto->unload_wait_until = now + UNLOAD_WAIT_MSEC;
+        }
+        if (!fresh && now < pluto->unload_wait_until) {
+            pluto->next_poll = MIN(pluto->next_poll, now);
+            return false;
+        }
+        pluto->unload_wait_until = 0;
+        SHASH_FOR_EACH (node, &pluto->conns) {
+            struct pluto_conn *c = node->data;
+            if (pluto_conn_unload_pending(c)) {
+                pluto_conn_delete_ike_sas(pluto, c);
+            }
+        }
+    } else {
+        pluto->unload_wait_until = 0;
+    }
 
     /* Removed tunnels. */
     SHASH_FOR_EACH_SAFE (node, &pluto->conns) {
