@@ -38,7 +38,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -1092,14 +1091,6 @@ free_tunnels(struct shash *by_gateway)
  * any more (their namespace is gone with vpn_plumb_run()) and removes
  * their directories.  A pluto is ours if its pid file is in one of our
  * run directories and its command line names that directory. */
-/* nftw() callback that removes each entry, deepest first. */
-static int
-remove_tree_cb(const char *path, const struct stat *st OVS_UNUSED,
-               int flag OVS_UNUSED, struct FTW *ftw OVS_UNUSED)
-{
-    return remove(path) && errno != ENOENT ? -1 : 0;
-}
-
 static void
 sweep_stale_plutos(struct agent *agent)
 {
@@ -1152,14 +1143,8 @@ sweep_stale_plutos(struct agent *agent)
             free(pidfile);
             vpn_charon_kill_stale(rundir);
             /* The directories hold only files this agent wrote. */
-            const char *dirs[] = { rundir, statedir };
-            for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-                if (nftw(dirs[i], remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS)
-                    && errno != ENOENT) {
-                    VLOG_WARN("%s: cannot remove (%s)", dirs[i],
-                              ovs_strerror(errno));
-                }
-            }
+            vpn_file_remove_tree(rundir);
+            vpn_file_remove_tree(statedir);
         }
         free(rundir);
         free(statedir);

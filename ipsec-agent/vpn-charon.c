@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,14 +171,6 @@ vpn_charon_create(const char *name, const char *netns, const char *rundir,
     return charon;
 }
 
-static int
-remove_one(const char *path, const struct stat *st OVS_UNUSED,
-           int flag OVS_UNUSED, struct FTW *ftw OVS_UNUSED)
-{
-    remove(path);
-    return 0;
-}
-
 void
 vpn_charon_destroy(struct vpn_charon *charon)
 {
@@ -194,8 +185,8 @@ vpn_charon_destroy(struct vpn_charon *charon)
         shash_delete(&charon->tunnels, node);
     }
     shash_destroy(&charon->tunnels);
-    nftw(charon->statedir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-    nftw(charon->rundir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    vpn_file_remove_tree(charon->statedir);
+    vpn_file_remove_tree(charon->rundir);
     free(charon->name);
     free(charon->netns);
     free(charon->rundir);

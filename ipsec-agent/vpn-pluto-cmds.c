@@ -23,7 +23,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
@@ -39,6 +38,7 @@
 #include "timeval.h"
 #include "util.h"
 #include "vpn-exec.h"
+#include "vpn-file.h"
 
 #include "vpn-pluto-private.h"
 
@@ -197,11 +197,7 @@ pluto_remove_dirs(const char *name, const char *rundir, const char *statedir,
         VLOG_WARN("%s: %s: cannot remove (%s)", name, rundir,
                   ovs_strerror(errno));
     }
-    if (nftw(statedir, pluto_remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS)
-        && errno != ENOENT) {
-        VLOG_WARN("%s: %s: cannot remove (%s)", name, statedir,
-                  ovs_strerror(errno));
-    }
+    vpn_file_remove_tree(statedir);
     VLOG_INFO("%s: pluto stopped and state removed", name);
 }
 

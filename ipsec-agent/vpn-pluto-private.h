@@ -297,7 +297,5 @@ void pluto_first_line(const char *text, struct ds *out);
 bool pluto_nullable_streq(const char *, const char *);
 void pluto_replace_string(char **dst, const char *src);
 bool pluto_check_owner(struct vpn_pluto *);
-int pluto_remove_tree_cb(const char *path, const struct stat *, int flag,
-                         struct FTW *);
 
 #endif /* vpn-pluto-private.h */

@@ -23,7 +23,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -297,7 +296,7 @@ pluto_start(struct vpn_pluto *pluto)
         char *error = NULL;
         int status;
         if (!vpn_exec_job_is_running(&pluto->cmd)) {
-            nftw(tmp, pluto_remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS);
+            vpn_file_remove_tree(tmp);
             if (mkdir(tmp, 0700)) {
                 error = xasprintf("%s: cannot create directory (%s)", tmp,
                                   ovs_strerror(errno));
@@ -338,15 +337,14 @@ pluto_start(struct vpn_pluto *pluto)
         if (!error) {
             /* What is there (an empty directory, or the rest of a
              * database that was never completed) holds nothing of use. */
-            nftw(pluto->nss_dir, pluto_remove_tree_cb, 16,
-                 FTW_DEPTH | FTW_PHYS);
+            vpn_file_remove_tree(pluto->nss_dir);
         }
         if (!error && rename(tmp, pluto->nss_dir)) {
             error = xasprintf("%s: cannot move into place (%s)", tmp,
                               ovs_strerror(errno));
         }
         if (error) {
-            nftw(tmp, pluto_remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS);
+            vpn_file_remove_tree(tmp);
         }
         free(tmp);
         if (error) {

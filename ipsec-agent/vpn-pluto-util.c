@@ -22,7 +22,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -108,15 +107,6 @@ pluto_replace_string(char **dst, const char *src)
     }
 }
 
-int
-pluto_remove_tree_cb(const char *path, const struct stat *st OVS_UNUSED,
-                     int flag OVS_UNUSED, struct FTW *ftw OVS_UNUSED)
-{
-    if (remove(path) && errno != ENOENT) {
-        VLOG_WARN("%s: cannot remove (%s)", path, ovs_strerror(errno));
-    }
-    return 0;
-}
 
 /* Events. */
 

@@ -22,11 +22,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
 #include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(vpn_file);
 
 static bool vpn_file_write_all(int fd, const char *content);
 
@@ -153,3 +158,29 @@ vpn_file_read(const char *path)
     return ds_steal_cstr(&ds);
 }
 
+/* nftw() callback of vpn_file_remove_tree(): removes each entry, deepest
+ * first, and goes on after a failure, which it logs. */
+static int
+remove_tree_cb(const char *path, const struct stat *st OVS_UNUSED,
+               int flag OVS_UNUSED, struct FTW *ftw OVS_UNUSED)
+{
+    if (remove(path) && errno != ENOENT) {
+        VLOG_WARN("%s: cannot remove (%s)", path, ovs_strerror(errno));
+    }
+    return 0;
+}
+
+/* Removes 'path' and, if it is a directory, all that it holds, without
+ * following symbolic links; a 'path' that does not exist is already
+ * removed.  Logs what could not be removed.  Returns true if 'path' is
+ * gone. */
+bool
+vpn_file_remove_tree(const char *path)
+{
+    if (nftw(path, remove_tree_cb, 16, FTW_DEPTH | FTW_PHYS)
+        && errno != ENOENT) {
+        VLOG_WARN("%s: cannot remove (%s)", path, ovs_strerror(errno));
+    }
+    struct stat st;
+    return lstat(path, &st) && errno == ENOENT;
+}

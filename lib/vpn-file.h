@@ -18,7 +18,8 @@
 #define VPN_FILE_H 1
 
 /* Small files that the agent writes and reads: pluto's configuration,
- * keys and records, and the metrics that node_exporter reads.  Every
+ * keys and records, and the metrics that node_exporter reads; and the
+ * removal of the directories that hold them.  Every
  * writer gives a file its mode from its creation on, and never follows a
  * symbolic link at the final component. */
 
@@ -28,5 +29,6 @@
 bool vpn_file_write(const char *path, const char *content, mode_t);
 bool vpn_file_write_record(const char *path, const char *content);
 char *vpn_file_read(const char *path);
+bool vpn_file_remove_tree(const char *path);
 
 #endif /* vpn-file.h */
